@@ -1,0 +1,1 @@
+namespace Mailing.Benchmarks; internal static class Program { private static void Main() { } }

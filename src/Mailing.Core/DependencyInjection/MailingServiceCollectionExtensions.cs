@@ -1,0 +1,33 @@
+using Mailing;
+using Mailing.DependencyInjection;
+using Mailing.RecipientLists;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Mailing's core services.</summary>
+public static class MailingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the Mailing core services. Safe to call more than once; each call may add configuration.
+    /// Follow it with a store, for example <c>.UseEntityFrameworkCore(db =&gt; db.UseSqlite("Data Source=mailing.db"))</c>.
+    /// Options are validated when the host starts.
+    /// </summary>
+    public static MailingBuilder AddMailing(this IServiceCollection services, Action<MailingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        var options = services.AddOptionsWithValidateOnStart<MailingOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailingOptions>, MailingOptionsAnnotationsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailingOptions>, MailingOptionsCrossFieldValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddScoped<IRecipientListService, RecipientListService>();
+        return new MailingBuilder(services);
+    }
+}

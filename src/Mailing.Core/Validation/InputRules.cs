@@ -1,0 +1,156 @@
+using System.Net.Mail;
+using System.Text.Json;
+
+namespace Mailing.Validation;
+
+/// <summary>The validation and normalization rules shared by every Mailing input.</summary>
+internal static class InputRules
+{
+    public const int MaxClientIdLength = 128;
+    public const int MaxAudienceLength = 64;
+    public const int MaxListKeyLength = 200;
+    public const int MaxSourceObjectKeyLength = 256;
+    public const int MaxTypeLength = 100;
+    public const int MaxNameLength = 500;
+    public const int MaxEmailLength = 254;
+    public const int MaxMetadataLength = 16 * 1024;
+    public const string EmptyObjectJson = "{}";
+
+    /// <summary>Validates a scope; throws <see cref="MailingValidationException"/> naming the field.</summary>
+    public static void EnsureValid(MailingScope scope)
+    {
+        if (string.IsNullOrWhiteSpace(scope.ClientId) || scope.ClientId.Length > MaxClientIdLength || HasControlChars(scope.ClientId))
+        {
+            throw new MailingValidationException("ClientId", $"The client id must be 1 to {MaxClientIdLength} printable characters.");
+        }
+
+        if (CheckAudience(scope.Audience) is { } error)
+        {
+            throw new MailingValidationException("Audience", error);
+        }
+    }
+
+    public static string? CheckAudience(string? audience)
+    {
+        if (string.IsNullOrEmpty(audience) || audience.Length > MaxAudienceLength)
+        {
+            return $"The audience must be 1 to {MaxAudienceLength} characters.";
+        }
+
+        foreach (var c in audience)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+            {
+                return "The audience may contain only letters, digits, '-', '_', '.' and ':'.";
+            }
+        }
+
+        return null;
+    }
+
+    public static string? CheckListKey(string? key)
+    {
+        if (CheckKey(key, "list key", MaxListKeyLength) is { } error)
+        {
+            return error;
+        }
+
+        return key!.Contains('/', StringComparison.Ordinal) ? "The list key must not contain '/'." : null;
+    }
+
+    public static string? CheckSourceObjectKey(string? key) => CheckKey(key, "source object key", MaxSourceObjectKeyLength);
+
+    public static string? CheckType(string? type) =>
+        string.IsNullOrWhiteSpace(type) ? "The list type is required."
+        : type.Length > MaxTypeLength ? $"The list type must be at most {MaxTypeLength} characters."
+        : HasControlChars(type) || type.Trim().Length != type.Length ? "The list type must not contain control characters or leading/trailing spaces."
+        : null;
+
+    public static string? CheckName(string? name) =>
+        name is null ? null
+        : name.Length > MaxNameLength ? $"The name must be at most {MaxNameLength} characters."
+        : HasControlChars(name) ? "The name must not contain control characters."
+        : null;
+
+    /// <summary>Checks an email address; on success returns the trimmed and the normalized (comparison) form.</summary>
+    public static string? CheckEmail(string? email, out string trimmed, out string normalized)
+    {
+        trimmed = normalized = string.Empty;
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            return "The email address is required.";
+        }
+
+        var candidate = email.Trim();
+        if (candidate.Length > MaxEmailLength)
+        {
+            return $"The email address must be at most {MaxEmailLength} characters.";
+        }
+
+        // MailAddress accepts display names and comments ("Ann <ann@x.org>"); only a bare address is an address here.
+        if (!MailAddress.TryCreate(candidate, out var parsed) || !string.Equals(parsed.Address, candidate, StringComparison.Ordinal)
+            || parsed.Host.Length == 0 || candidate.Any(char.IsWhiteSpace))
+        {
+            return $"'{Truncate(candidate)}' is not a valid email address.";
+        }
+
+        trimmed = candidate;
+        normalized = candidate.ToLowerInvariant();
+        return null;
+    }
+
+    /// <summary>Checks that metadata is a JSON object (or absent) and returns its compact text.</summary>
+    public static string? CheckMetadata(JsonElement? metadata, out string json)
+    {
+        json = EmptyObjectJson;
+        if (metadata is not { } element || element.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return $"The metadata must be a JSON object, not {element.ValueKind.ToString().ToLowerInvariant()}.";
+        }
+
+        var compact = JsonSerializer.Serialize(element);
+        if (compact.Length > MaxMetadataLength)
+        {
+            return $"The metadata must be at most {MaxMetadataLength} characters of JSON.";
+        }
+
+        json = compact;
+        return null;
+    }
+
+    /// <summary>Parses stored metadata text back into an element the caller can keep.</summary>
+    public static JsonElement ParseMetadata(string? json)
+    {
+        using var document = JsonDocument.Parse(string.IsNullOrEmpty(json) ? EmptyObjectJson : json);
+        return document.RootElement.Clone();
+    }
+
+    private static string? CheckKey(string? key, string what, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            return $"The {what} is required.";
+        }
+
+        if (key.Length > maxLength)
+        {
+            return $"The {what} must be at most {maxLength} characters.";
+        }
+
+        if (HasControlChars(key) || key.Any(char.IsWhiteSpace))
+        {
+            return $"The {what} must not contain spaces or control characters.";
+        }
+
+        return null;
+    }
+
+    private static bool HasControlChars(string value) => value.Any(char.IsControl);
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 61), "...");
+}
