@@ -1,0 +1,78 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Mailing.Store.EfCore.Entities;
+
+internal sealed class ContactConfiguration : IEntityTypeConfiguration<ContactEntity>
+{
+    public void Configure(EntityTypeBuilder<ContactEntity> b)
+    {
+        b.ToTable("mailing_contacts");
+        b.HasKey(c => new { c.ClientId, c.Id });
+        b.Property(c => c.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(c => c.Id).HasColumnName("id").ValueGeneratedNever();
+        b.Property(c => c.Audience).HasColumnName("audience").HasMaxLength(64);
+        b.Property(c => c.Email).HasColumnName("email").HasMaxLength(254);
+        b.Property(c => c.NormalizedEmail).HasColumnName("normalized_email").HasMaxLength(254);
+        b.Property(c => c.Name).HasColumnName("name").HasMaxLength(500);
+        b.Property(c => c.CreatedAt).HasColumnName("created_at");
+        b.Property(c => c.UpdatedAt).HasColumnName("updated_at");
+        b.HasIndex(c => new { c.ClientId, c.Audience, c.NormalizedEmail })
+            .IsUnique()
+            .HasFilter("normalized_email IS NOT NULL")
+            .HasDatabaseName("ux_mailing_contacts_email");
+    }
+}
+
+internal sealed class RecipientListConfiguration : IEntityTypeConfiguration<RecipientListEntity>
+{
+    public void Configure(EntityTypeBuilder<RecipientListEntity> b)
+    {
+        b.ToTable("mailing_recipient_lists");
+        b.HasKey(l => new { l.ClientId, l.Id });
+        b.Property(l => l.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(l => l.Id).HasColumnName("id").ValueGeneratedNever();
+        b.Property(l => l.Audience).HasColumnName("audience").HasMaxLength(64);
+        b.Property(l => l.Key).HasColumnName("key").HasMaxLength(200);
+        b.Property(l => l.Type).HasColumnName("type").HasMaxLength(100);
+        b.Property(l => l.Name).HasColumnName("name").HasMaxLength(500);
+        b.Property(l => l.Metadata).HasColumnName("metadata");
+        b.Property(l => l.MemberCount).HasColumnName("member_count");
+        b.Property(l => l.ActiveMemberCount).HasColumnName("active_member_count");
+        b.Property(l => l.LastReconciledAt).HasColumnName("last_reconciled_at");
+        b.Property(l => l.LastReconcileStatus).HasColumnName("last_reconcile_status").HasMaxLength(32);
+        b.Property(l => l.LastReconcileSummary).HasColumnName("last_reconcile_summary");
+        b.Property(l => l.CreatedAt).HasColumnName("created_at");
+        b.Property(l => l.UpdatedAt).HasColumnName("updated_at");
+        b.HasIndex(l => new { l.ClientId, l.Audience, l.Key }).IsUnique().HasDatabaseName("ux_mailing_recipient_lists_key");
+    }
+}
+
+internal sealed class RecipientListMemberConfiguration : IEntityTypeConfiguration<RecipientListMemberEntity>
+{
+    public void Configure(EntityTypeBuilder<RecipientListMemberEntity> b)
+    {
+        b.ToTable("mailing_recipient_list_members");
+        b.HasKey(m => new { m.ClientId, m.Id });
+        b.Property(m => m.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(m => m.Id).HasColumnName("id").ValueGeneratedNever();
+        b.Property(m => m.ListId).HasColumnName("list_id");
+        b.Property(m => m.ContactId).HasColumnName("contact_id");
+        b.Property(m => m.EmailSnapshot).HasColumnName("email_snapshot").HasMaxLength(254);
+        b.Property(m => m.SourceObjectKey).HasColumnName("source_object_key").HasMaxLength(256);
+        b.Property(m => m.Metadata).HasColumnName("metadata");
+        b.Property(m => m.Active).HasColumnName("active");
+        b.Property(m => m.RemovedAt).HasColumnName("removed_at");
+        b.Property(m => m.CreatedAt).HasColumnName("created_at");
+        b.Property(m => m.UpdatedAt).HasColumnName("updated_at");
+        b.HasIndex(m => new { m.ClientId, m.ListId, m.SourceObjectKey }).IsUnique().HasDatabaseName("ux_mailing_list_members_source_key");
+        b.HasIndex(m => new { m.ClientId, m.ListId, m.ContactId }).IsUnique().HasDatabaseName("ux_mailing_list_members_contact");
+        b.HasIndex(m => new { m.ClientId, m.ContactId }).HasDatabaseName("ix_mailing_list_members_contact");
+        b.HasOne<RecipientListEntity>().WithMany()
+            .HasForeignKey(m => new { m.ClientId, m.ListId }).HasPrincipalKey(l => new { l.ClientId, l.Id })
+            .OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<ContactEntity>().WithMany()
+            .HasForeignKey(m => new { m.ClientId, m.ContactId }).HasPrincipalKey(c => new { c.ClientId, c.Id })
+            .OnDelete(DeleteBehavior.Restrict);
+    }
+}

@@ -1,0 +1,20 @@
+using Mailing.Store.EfCore.Entities;
+
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary>Adds Mailing's tables to any <see cref="DbContext"/> model.</summary>
+public static class MailingModelBuilderExtensions
+{
+    /// <summary>
+    /// Maps Mailing's tables (<c>mailing_contacts</c>, <c>mailing_recipient_lists</c>,
+    /// <c>mailing_recipient_list_members</c>) into this model.
+    /// </summary>
+    public static ModelBuilder UseMailing(this ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.ApplyConfiguration(new ContactConfiguration());
+        modelBuilder.ApplyConfiguration(new RecipientListConfiguration());
+        modelBuilder.ApplyConfiguration(new RecipientListMemberConfiguration());
+        return modelBuilder;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Mailing.Store.EfCore.Entities;
+
+namespace Mailing.Store.EfCore.Stores;
+
+/// <summary>Maps rows to the public models.</summary>
+internal static class EntityMapping
+{
+    public static RecipientList ToModel(this RecipientListEntity e) => new()
+    {
+        Id = e.Id,
+        ClientId = e.ClientId,
+        Audience = e.Audience,
+        Key = e.Key,
+        Type = e.Type,
+        Name = e.Name,
+        Metadata = ParseObject(e.Metadata),
+        MemberCount = e.MemberCount,
+        ActiveMemberCount = e.ActiveMemberCount,
+        LastReconcile = e.LastReconciledAt is { } at && e.LastReconcileStatus is { } status
+            ? new ReconcileReport(Enum.Parse<ReconcileStatus>(status), at, DeserializeCounts(e.LastReconcileSummary))
+            : null,
+        CreatedAt = e.CreatedAt,
+        UpdatedAt = e.UpdatedAt,
+    };
+
+    public static RecipientListMember ToModel(this RecipientListMemberEntity e) => new()
+    {
+        Id = e.Id,
+        ListId = e.ListId,
+        ContactId = e.ContactId,
+        EmailSnapshot = e.EmailSnapshot,
+        SourceObjectKey = e.SourceObjectKey,
+        Metadata = ParseObject(e.Metadata),
+        Active = e.Active,
+        RemovedAt = e.RemovedAt,
+        CreatedAt = e.CreatedAt,
+        UpdatedAt = e.UpdatedAt,
+    };
+
+    public static string SerializeCounts(MemberOutcomeCounts counts) => JsonSerializer.Serialize(counts);
+
+    private static MemberOutcomeCounts DeserializeCounts(string? json) =>
+        string.IsNullOrEmpty(json) ? new MemberOutcomeCounts() : JsonSerializer.Deserialize<MemberOutcomeCounts>(json) ?? new MemberOutcomeCounts();
+
+    private static JsonElement ParseObject(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}
