@@ -1,6 +1,75 @@
+using Mailing.Sample;
+using Mailing.Stores;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
+
 var builder = WebApplication.CreateBuilder(args);
+
+// Store: Sample:Store = sqlite (default, a local file) or postgres; ConnectionStrings:Mailing.
+var store = builder.Configuration["Sample:Store"] ?? "sqlite";
+var connectionString = builder.Configuration.GetConnectionString("Mailing");
+var mailing = builder.Services.AddMailing();
+switch (store.ToUpperInvariant())
+{
+    case "SQLITE":
+        mailing.UseEntityFrameworkCore(db => db.UseSqlite(connectionString ?? "Data Source=mailing.db"));
+        break;
+    case "POSTGRES" or "POSTGRESQL":
+        mailing.UseEntityFrameworkCore(db => db.UseNpgsql(connectionString
+            ?? throw new InvalidOperationException("Sample:Store is 'postgres' but ConnectionStrings:Mailing is not set.")));
+        break;
+    default:
+        throw new InvalidOperationException($"Sample:Store must be 'sqlite' or 'postgres', not '{store}'.");
+}
+
+// Authentication: X-Api-Key header, keys mapped to client ids under Sample:ApiKeys.
+builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorization();
+builder.Services.AddProblemDetails();
+
+builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info.Title = "Mailing sample API";
+    document.Info.Description = "Client-scoped recipient lists. Authenticate with the X-Api-Key header.";
+    document.Components ??= new OpenApiComponents();
+    document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+    document.Components.SecuritySchemes[ApiKeyAuthenticationHandler.SchemeName] = new OpenApiSecurityScheme
+    {
+        Type = SecuritySchemeType.ApiKey,
+        In = ParameterLocation.Header,
+        Name = ApiKeyAuthenticationHandler.HeaderName,
+        Description = "An API key from Sample:ApiKeys.",
+    };
+    document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [] }];
+    return Task.CompletedTask;
+}));
+
 var app = builder.Build();
+
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    await scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(app.Lifetime.ApplicationStopping);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.UseSwaggerUI(ui =>
+{
+    ui.RoutePrefix = "docs";
+    ui.DocumentTitle = "Mailing sample API";
+    ui.SwaggerEndpoint("/openapi/v1.json", "Mailing sample API");
+});
+app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+
+app.MapMailingEndpoints("/api").RequireAuthorization();
+
 await app.RunAsync();
 
-/// <summary>The sample's entry point, visible to the tests' WebApplicationFactory.</summary>
+/// <summary>The sample's entry point (public so tests can host it with WebApplicationFactory).</summary>
 public partial class Program;

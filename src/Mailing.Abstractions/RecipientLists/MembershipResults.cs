@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Mailing;
 
 /// <summary>The outcome of one member of a bulk upsert or reconcile.</summary>
@@ -39,6 +41,7 @@ public sealed record MemberOutcomeCounts
     public int Invalid { get; init; }
 
     /// <summary>Whether any item was skipped (duplicate or invalid).</summary>
+    [JsonIgnore]
     public bool HasErrors => DuplicateContact + DuplicateSourceKey + Invalid > 0;
 
     /// <summary>Returns the counts with one more item of <paramref name="outcome"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Mailing;
 
@@ -55,11 +56,14 @@ public sealed record RecipientList
 public sealed record ReconcileReport(ReconcileStatus Status, DateTimeOffset At, MemberOutcomeCounts Counts);
 
 /// <summary>How a reconcile run ended.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ReconcileStatus>))]
 public enum ReconcileStatus
 {
     /// <summary>Every snapshot item was applied.</summary>
+    [JsonStringEnumMemberName("succeeded")]
     Succeeded,
 
     /// <summary>The run was applied, but some items were invalid or duplicates and were skipped (each reported).</summary>
+    [JsonStringEnumMemberName("completed_with_errors")]
     CompletedWithErrors,
 }

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Mailing.AspNetCore.Http;
+
+/// <summary>
+/// Runs around every Mailing endpoint: resolves the client from the authenticated user (401/403
+/// otherwise) and turns Mailing's errors into RFC 7807 problem responses whose field names follow
+/// the host's JSON naming policy.
+/// </summary>
+internal sealed class MailingEndpointFilter(IOptions<MailingEndpointOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.User.Identity?.IsAuthenticated != true)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "Authentication required",
+                detail: "Mailing endpoints need an authenticated user that carries a client id.");
+        }
+
+        var claimType = options.Value.ClientIdClaimType;
+        var clientId = http.User.FindFirst(claimType)?.Value;
+        if (string.IsNullOrWhiteSpace(clientId))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "No client",
+                detail: $"The authenticated user has no '{claimType}' claim, so no client's data can be reached.");
+        }
+
+        http.Features.Set(new MailingClientFeature(clientId));
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (MailingValidationException ex)
+        {
+            return TypedResults.ValidationProblem(
+                ex.Errors.ToDictionary(e => FieldNames.ToWire(e.Key, json.Value.SerializerOptions), e => e.Value),
+                title: "The request is invalid.");
+        }
+        catch (MailingConflictException ex)
+        {
+            var field = ex.Field is null ? null : FieldNames.ToWire(ex.Field, json.Value.SerializerOptions);
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Conflict",
+                detail: ex.Message,
+                extensions: field is null ? null : new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [ex.Message] } });
+        }
+        catch (MailingNotFoundException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: ex.Message);
+        }
+        catch (RequestBodyException ex)
+        {
+            return ex.StatusCode == StatusCodes.Status400BadRequest
+                ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ex.Field] = [ex.Message] }, title: "The request body is invalid.")
+                : TypedResults.Problem(statusCode: ex.StatusCode, title: "The request body cannot be processed.", detail: ex.Message);
+        }
+    }
+}
+
+/// <summary>The client the current request acts for, set by <see cref="MailingEndpointFilter"/>.</summary>
+internal sealed record MailingClientFeature(string ClientId);
+
+/// <summary>Reading the request body failed (malformed JSON, wrong content type, missing field).</summary>
+internal sealed class RequestBodyException(string field, string message, int statusCode = StatusCodes.Status400BadRequest) : Exception(message)
+{
+    public string Field { get; } = field;
+
+    public int StatusCode { get; } = statusCode;
+}
+
+/// <summary>Converts Core's .NET field paths (<c>Members[3].SourceObjectKey</c>) to the wire's naming.</summary>
+internal static class FieldNames
+{
+    public static string ToWire(string path, JsonSerializerOptions options)
+    {
+        var policy = options.PropertyNamingPolicy;
+        if (policy is null)
+        {
+            return path;
+        }
+
+        return string.Join('.', path.Split('.').Select(segment =>
+        {
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            return bracket < 0 ? policy.ConvertName(segment) : policy.ConvertName(segment[..bracket]) + segment[bracket..];
+        }));
+    }
+}

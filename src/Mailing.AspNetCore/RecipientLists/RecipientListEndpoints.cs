@@ -1,0 +1,164 @@
+using System.Globalization;
+using Mailing.AspNetCore.Http;
+using Mailing.RecipientLists;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace Mailing.AspNetCore.RecipientLists;
+
+/// <summary>The <c>/recipient-lists</c> endpoints: thin handlers that bind, call Core and map the result.</summary>
+internal static class RecipientListEndpoints
+{
+    private const string Tag = "Recipient lists";
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var lists = endpoints.MapGroup("/recipient-lists").WithTags(Tag);
+
+        lists.MapGet("/", ListListsAsync)
+            .WithName("ListRecipientLists")
+            .WithSummary("List the client's recipient lists")
+            .WithDescription("Keyset-paged by key. Pass the returned nextCursor as ?cursor= for the next page.")
+            .ProducesValidationProblem();
+
+        lists.MapGet("/{key}", GetListAsync)
+            .WithName("GetRecipientList")
+            .WithSummary("Get a recipient list with its total, active and removed counts and last reconcile status")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        lists.MapPut("/{key}", PutListAsync)
+            .WithName("UpsertRecipientList")
+            .WithSummary("Create or update a recipient list (idempotent)")
+            .WithDescription("201 when created, 200 when updated or already up to date.")
+            .Accepts<ListBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        lists.MapGet("/{key}/members", ListMembersAsync)
+            .WithName("ListRecipientListMembers")
+            .WithSummary("List a recipient list's members")
+            .WithDescription("Keyset-paged by source object key; ?active=true or ?active=false filters by state.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        lists.MapPut("/{key}/members/{sourceObjectKey}", PutMemberAsync)
+            .WithName("UpsertRecipientListMember")
+            .WithSummary("Create, update or reactivate one member by its source object key (idempotent)")
+            .WithDescription("Creates the list when needed (from the body's list fields). 201 when the membership was added, 200 otherwise; " +
+                             "409 when the contact is already an active member under another source key.")
+            .Accepts<MemberBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        lists.MapPost("/{key}/members/bulk-upsert", BulkUpsertAsync)
+            .WithName("BulkUpsertRecipientListMembers")
+            .WithSummary("Upsert many members in one transaction, with one outcome per item")
+            .Accepts<BulkUpsertBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        lists.MapPost("/{key}/reconcile", ReconcileAsync)
+            .WithName("ReconcileRecipientList")
+            .WithSummary("Reconcile a list with a full snapshot of its members")
+            .WithDescription("dryRun reports every change and writes nothing; removeAbsent soft-removes members missing from the snapshot. " +
+                             "Counters and the last-reconcile status change in the same transaction as the membership.")
+            .Accepts<ReconcileBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+    }
+
+    private static async Task<Ok<PageResponse<ListResponse>>> ListListsAsync(
+        HttpContext http, IRecipientListService service, string? audience, string? cursor, string? limit, CancellationToken cancellationToken)
+    {
+        var page = await service.ListListsAsync(http.Scope(audience), cursor, QueryValues.Limit(limit), cancellationToken);
+        return TypedResults.Ok(new PageResponse<ListResponse>([.. page.Items.Select(ListResponse.From)], page.NextCursor));
+    }
+
+    private static async Task<Results<Ok<ListResponse>, ProblemHttpResult>> GetListAsync(
+        HttpContext http, IRecipientListService service, string key, string? audience, CancellationToken cancellationToken)
+    {
+        var list = await service.FindListAsync(http.Scope(audience), key, cancellationToken);
+        return list is null ? NotFound(key) : TypedResults.Ok(ListResponse.From(list));
+    }
+
+    private static async Task<Results<Created<ListResponse>, Ok<ListResponse>>> PutListAsync(
+        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string? audience, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadJsonAsync<ListBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
+        var result = await service.UpsertListAsync(http.Scope(audience), key, body.ToDefinition(), cancellationToken);
+        var response = ListResponse.From(result.List);
+        return result.Outcome == ListUpsertOutcome.Created
+            ? TypedResults.Created(http.Request.Path, response)
+            : TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<PageResponse<MemberResponse>>> ListMembersAsync(
+        HttpContext http, IRecipientListService service, string key, string? audience, string? active, string? cursor, string? limit, CancellationToken cancellationToken)
+    {
+        var page = await service.ListMembersAsync(http.Scope(audience), key, QueryValues.Active(active), cursor, QueryValues.Limit(limit), cancellationToken);
+        return TypedResults.Ok(new PageResponse<MemberResponse>([.. page.Items.Select(MemberResponse.From)], page.NextCursor));
+    }
+
+    private static async Task<Results<Created<MemberUpsertResponse>, Ok<MemberUpsertResponse>>> PutMemberAsync(
+        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string sourceObjectKey, string? audience, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadJsonAsync<MemberBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
+        var result = await service.UpsertMemberAsync(
+            http.Scope(audience), key, new MemberInput(sourceObjectKey, body.Email, body.Name, body.Metadata), body.List?.ToDefinition(), cancellationToken);
+        var response = MemberUpsertResponse.From(result);
+        return result.Outcome == MemberOutcome.Added
+            ? TypedResults.Created(http.Request.Path, response)
+            : TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<MembershipChangeResponse>> BulkUpsertAsync(
+        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string? audience, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadJsonAsync<BulkUpsertBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
+        var members = body.Members ?? throw new MailingValidationException("Members", "The members array is required.");
+        var result = await service.UpsertMembersAsync(http.Scope(audience), key, ToInputs(members), body.List?.ToDefinition(), cancellationToken);
+        return TypedResults.Ok(MembershipChangeResponse.From(result));
+    }
+
+    private static async Task<Ok<MembershipChangeResponse>> ReconcileAsync(
+        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string? audience, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadJsonAsync<ReconcileBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
+
+        // A missing snapshot must never read as "empty": with removeAbsent that would remove everyone.
+        var members = body.Members ?? throw new MailingValidationException("Members", "The members array is required (send [] for an empty snapshot).");
+        var result = await service.ReconcileAsync(
+            http.Scope(audience), key, ToInputs(members), new ReconcileOptions(body.DryRun, body.RemoveAbsent), body.List?.ToDefinition(), cancellationToken);
+        return TypedResults.Ok(MembershipChangeResponse.From(result));
+    }
+
+    private static IAsyncEnumerable<MemberInput> ToInputs(IReadOnlyList<MemberItem?> members) =>
+        members.Select(m => m?.ToInput()!).ToAsyncEnumerable();
+
+    private static ProblemHttpResult NotFound(string key) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Recipient list '{key}' does not exist.");
+
+    private static MailingScope Scope(this HttpContext http, string? audience) =>
+        new(http.Features.GetRequiredFeature<MailingClientFeature>().ClientId, audience ?? MailingScope.DefaultAudience);
+}
+
+/// <summary>Query-string values parsed by hand so a bad value is a problem response naming its parameter.</summary>
+internal static class QueryValues
+{
+    public static int? Limit(string? value) =>
+        value is null ? null
+        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) ? limit
+        : throw new MailingValidationException("Limit", $"The limit must be a whole number, not '{value}'.");
+
+    public static bool? Active(string? value) =>
+        value is null ? null
+        : bool.TryParse(value, out var active) ? active
+        : throw new MailingValidationException("Active", $"active must be 'true' or 'false', not '{value}'.");
+}
