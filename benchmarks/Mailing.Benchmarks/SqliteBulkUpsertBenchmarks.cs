@@ -1,0 +1,101 @@
+using BenchmarkDotNet.Attributes;
+using Mailing.RecipientLists;
+using Mailing.Store.EfCore;
+using Mailing.Store.EfCore.Entities;
+using Mailing.Stores;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mailing.Benchmarks;
+
+/// <summary>
+/// Bulk upsert of new members into an empty SQLite list: Mailing's batched store path against the
+/// naive way (one lookup and one SaveChanges per member), in the same run.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
+public class SqliteBulkUpsertBenchmarks
+{
+    private readonly MailingScope _scope = MailingScope.ForClient("bench");
+    private ServiceProvider _services = null!;
+    private string _path = null!;
+    private MemberInput[] _members = null!;
+
+    [Params(2_000)]
+    public int Members { get; set; }
+
+    [IterationSetup]
+    public void Setup()
+    {
+        _path = Path.Combine(Path.GetTempPath(), $"mailing-bench-{Guid.NewGuid():N}.db");
+        var services = new ServiceCollection().AddLogging();
+        services.AddMailing().UseEntityFrameworkCore(db => db.UseSqlite($"Data Source={_path}"));
+        _services = services.BuildServiceProvider();
+        using var scope = _services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(default).GetAwaiter().GetResult();
+        _members = [.. Enumerable.Range(0, Members).Select(i => new MemberInput($"submission:{i}", $"user{i}@example.com"))];
+    }
+
+    [IterationCleanup]
+    public void Cleanup()
+    {
+        _services.Dispose();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(_path + suffix);
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "naive: lookup + SaveChanges per member")]
+    public async Task Naive()
+    {
+        using var scope = _services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<MailingDbContext>();
+        var now = DateTimeOffset.UtcNow;
+        var list = new RecipientListEntity
+        {
+            ClientId = _scope.ClientId, Id = Guid.CreateVersion7(), Audience = _scope.Audience, Key = "l", Type = "t", Name = "l",
+            Metadata = "{}", CreatedAt = now, UpdatedAt = now,
+        };
+        db.Add(list);
+        await db.SaveChangesAsync();
+        foreach (var member in _members)
+        {
+            var email = member.Email!.ToLowerInvariant();
+            var contact = await db.Set<ContactEntity>().SingleOrDefaultAsync(c => c.ClientId == _scope.ClientId && c.Audience == _scope.Audience && c.NormalizedEmail == email);
+            if (contact is null)
+            {
+                contact = new ContactEntity
+                {
+                    ClientId = _scope.ClientId, Id = Guid.CreateVersion7(), Audience = _scope.Audience, Email = member.Email, NormalizedEmail = email,
+                    CreatedAt = now, UpdatedAt = now,
+                };
+                db.Add(contact);
+            }
+
+            var existing = await db.Set<RecipientListMemberEntity>().SingleOrDefaultAsync(m => m.ClientId == _scope.ClientId && m.ListId == list.Id && m.SourceObjectKey == member.SourceObjectKey);
+            if (existing is null)
+            {
+                db.Add(new RecipientListMemberEntity
+                {
+                    ClientId = _scope.ClientId, Id = Guid.CreateVersion7(), ListId = list.Id, ContactId = contact.Id, EmailSnapshot = member.Email!,
+                    SourceObjectKey = member.SourceObjectKey!, Metadata = "{}", Active = true, CreatedAt = now, UpdatedAt = now,
+                });
+                list.MemberCount++;
+                list.ActiveMemberCount++;
+            }
+
+            await db.SaveChangesAsync();
+        }
+    }
+
+    [Benchmark(Description = "Mailing: UpsertMembersAsync (batched)")]
+    public async Task Mailing()
+    {
+        using var scope = _services.CreateScope();
+        var lists = scope.ServiceProvider.GetRequiredService<IRecipientListService>();
+        await lists.UpsertMembersAsync(_scope, "l", _members.ToAsyncEnumerable());
+    }
+}
