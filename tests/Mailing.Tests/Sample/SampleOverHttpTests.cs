@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Mailing.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Mailing.Tests.Sample;
 
@@ -48,5 +49,29 @@ public sealed class SampleOverHttpTests : IAsyncLifetime
         var dry = await dryRun.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Equal(2, dry.GetProperty("counts").GetProperty("removed").GetInt32());
         Assert.Equal((3, 3, 0), (list.GetProperty("memberCount").GetInt32(), list.GetProperty("activeMemberCount").GetInt32(), list.GetProperty("removedMemberCount").GetInt32()));
+    }
+}
+
+/// <summary>The sample with Sample:Store = postgres.</summary>
+public sealed class SampleOnPostgresTests(PostgresServer server)
+{
+    [Fact]
+    public async Task The_sample_stores_lists_in_postgresql_when_configured()
+    {
+        var connectionString = await server.GetDatabaseAsync("sample");
+        await using var factory = new SampleAppFactory();
+        await using var app = factory.WithWebHostBuilder(b => b
+            .UseSetting("Sample:Store", "postgres")
+            .UseSetting("ConnectionStrings:Mailing", connectionString));
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", SampleAppFactory.AcmeKey);
+
+        var response = await client.PutAsJsonAsync("/api/recipient-lists/pg-list/members/k1", new { email = "ann@example.com" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM mailing_recipient_list_members WHERE client_id = 'acme'", connection);
+        Assert.Equal(1L, await command.ExecuteScalarAsync(TestContext.Current.CancellationToken));
     }
 }

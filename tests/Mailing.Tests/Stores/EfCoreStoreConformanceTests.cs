@@ -57,3 +57,76 @@ internal static class EfCoreDump
         }
     }
 }
+
+/// <summary>The uniqueness rules are the database's, not only the code's.</summary>
+public sealed class EfCoreSchemaTests : IDisposable
+{
+    private readonly TempSqliteFile _file = new();
+
+    [Fact]
+    public async Task The_schema_rejects_a_second_list_with_the_same_client_audience_and_key()
+    {
+        await using var db = await CreateAsync();
+        db.Add(List("acme", "k"));
+        db.Add(List("globex", "k"));
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        db.Add(List("acme", "k"));
+
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("same-key", "other-contact")]
+    [InlineData("other-key", "same-contact")]
+    public async Task The_schema_rejects_a_second_member_with_the_same_source_key_or_contact(string key, string contact)
+    {
+        await using var db = await CreateAsync();
+        var list = List("acme", "l");
+        var ann = Contact("acme", "ann@example.com");
+        var bob = Contact("acme", "bob@example.com");
+        db.AddRange(list, ann, bob, Membership(list, ann, "same-key"));
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        db.Add(Membership(list, contact == "same-contact" ? ann : bob, key));
+
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task The_schema_rejects_a_second_contact_with_the_same_normalized_email_in_an_audience()
+    {
+        await using var db = await CreateAsync();
+        db.Add(Contact("acme", "ann@example.com"));
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        db.Add(Contact("acme", "ann@example.com"));
+
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync(TestContext.Current.CancellationToken));
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    private async Task<MailingDbContext> CreateAsync()
+    {
+        var db = new MailingDbContext(new DbContextOptionsBuilder<MailingDbContext>().UseSqlite(_file.ConnectionString).Options);
+        await db.Database.EnsureCreatedAsync(TestContext.Current.CancellationToken);
+        return db;
+    }
+
+    private static RecipientListEntity List(string client, string key) => new()
+    {
+        ClientId = client, Id = Guid.CreateVersion7(), Audience = "default", Key = key, Type = "t", Name = key, Metadata = "{}",
+    };
+
+    private static ContactEntity Contact(string client, string email) => new()
+    {
+        ClientId = client, Id = Guid.CreateVersion7(), Audience = "default", Email = email, NormalizedEmail = email,
+    };
+
+    private static RecipientListMemberEntity Membership(RecipientListEntity list, ContactEntity contact, string key) => new()
+    {
+        ClientId = list.ClientId, Id = Guid.CreateVersion7(), ListId = list.Id, ContactId = contact.Id,
+        EmailSnapshot = contact.Email!, SourceObjectKey = key, Metadata = "{}", Active = true,
+    };
+}

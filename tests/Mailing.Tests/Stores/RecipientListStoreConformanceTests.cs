@@ -329,6 +329,42 @@ public abstract class RecipientListStoreConformanceTests : IAsyncLifetime
         Assert.Equal(one.Items.Select(m => m.ContactId).Order(), three.Items.Select(m => m.ContactId).Order());
     }
 
+    [Fact]
+    public async Task Concurrent_member_upserts_into_a_missing_list_create_it_once_and_count_every_member()
+    {
+        var upserts = Enumerable.Range(0, 6).Select(i =>
+            Lists(s => s.UpsertMemberAsync(Scope, "fresh", Member($"k{i}", $"u{i}@example.com"), Definition("t"), Ct)));
+
+        await Task.WhenAll(upserts);
+
+        var list = await Lists(s => s.FindListAsync(Scope, "fresh", Ct));
+        Assert.Equal((6L, 6L), (list!.MemberCount, list.ActiveMemberCount));
+        Assert.Single((await Lists(s => s.ListListsAsync(Scope, cancellationToken: Ct))).Items);
+    }
+
+    [Fact]
+    public async Task A_bulk_upsert_that_fails_midway_leaves_no_trace()
+    {
+        await Bulk("l", [Member("a", "a@example.com")]);
+        var before = await DumpAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Lists(s => s.ReconcileAsync(Scope, "l", FailingAfter(1200), new ReconcileOptions(RemoveAbsent: true), cancellationToken: Ct)));
+
+        Assert.Equal(before, await DumpAsync());
+
+        static async IAsyncEnumerable<MemberInput> FailingAfter(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return Member($"k{i}", $"u{i}@example.com");
+            }
+
+            await Task.Yield();
+            throw new InvalidOperationException("The source system went away.");
+        }
+    }
+
     // ---- reconcile --------------------------------------------------------------------------
 
     [Fact]
