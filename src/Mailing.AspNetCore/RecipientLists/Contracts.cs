@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Mailing.AspNetCore.RecipientLists;
 
@@ -65,7 +66,10 @@ internal sealed record ListResponse(
         l.LastReconcile?.At, l.LastReconcile?.Status, l.LastReconcile, l.CreatedAt, l.UpdatedAt);
 }
 
-/// <summary>A membership as the API returns it.</summary>
+/// <summary>
+/// A membership as the API returns it; a single-member upsert adds what happened
+/// (<see cref="Outcome"/>) and the list afterwards (<see cref="List"/>).
+/// </summary>
 internal sealed record MemberResponse(
     Guid Id,
     string SourceObjectKey,
@@ -75,29 +79,15 @@ internal sealed record MemberResponse(
     bool Active,
     DateTimeOffset? RemovedAt,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MemberOutcome? Outcome = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ListResponse? List = null)
 {
     public static MemberResponse From(RecipientListMember m) =>
         new(m.Id, m.SourceObjectKey, m.ContactId, m.EmailSnapshot, m.Metadata, m.Active, m.RemovedAt, m.CreatedAt, m.UpdatedAt);
-}
 
-/// <summary>Result of a single-member upsert: the membership, what happened, and the list after it.</summary>
-internal sealed record MemberUpsertResponse(
-    Guid Id,
-    string SourceObjectKey,
-    Guid ContactId,
-    string Email,
-    JsonElement Metadata,
-    bool Active,
-    DateTimeOffset? RemovedAt,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    MemberOutcome Outcome,
-    ListResponse List)
-{
-    public static MemberUpsertResponse From(MemberUpsertResult r) => new(
-        r.Member.Id, r.Member.SourceObjectKey, r.Member.ContactId, r.Member.EmailSnapshot, r.Member.Metadata, r.Member.Active,
-        r.Member.RemovedAt, r.Member.CreatedAt, r.Member.UpdatedAt, r.Outcome, ListResponse.From(r.List));
+    public static MemberResponse From(MemberUpsertResult r) =>
+        From(r.Member) with { Outcome = r.Outcome, List = ListResponse.From(r.List) };
 }
 
 /// <summary>Result of a bulk upsert or reconcile: counts and one outcome per item.</summary>

@@ -106,13 +106,13 @@ internal static class RecipientListEndpoints
         return TypedResults.Ok(new PageResponse<MemberResponse>([.. page.Items.Select(MemberResponse.From)], page.NextCursor));
     }
 
-    private static async Task<Results<Created<MemberUpsertResponse>, Ok<MemberUpsertResponse>>> PutMemberAsync(
+    private static async Task<Results<Created<MemberResponse>, Ok<MemberResponse>>> PutMemberAsync(
         HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string sourceObjectKey, string? audience, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonAsync<MemberBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
         var result = await service.UpsertMemberAsync(
             http.Scope(audience), key, new MemberInput(sourceObjectKey, body.Email, body.Name, body.Metadata), body.List?.ToDefinition(), cancellationToken);
-        var response = MemberUpsertResponse.From(result);
+        var response = MemberResponse.From(result);
         return result.Outcome == MemberOutcome.Added
             ? TypedResults.Created(http.Request.Path, response)
             : TypedResults.Ok(response);
