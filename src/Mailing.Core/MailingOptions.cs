@@ -12,4 +12,12 @@ public sealed class MailingOptions
     /// <summary>Largest page size a caller may ask for. Default 1000.</summary>
     [Range(1, 10_000)]
     public int MaxPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// How many per-item results a bulk upsert or reconcile reports in full. Past it (items received
+    /// plus members removed), the result lists only the items worth reading — everything except
+    /// <c>added</c> and <c>unchanged</c> — and the counts cover the rest. Default 10,000.
+    /// </summary>
+    [Range(0, 100_000_000)]
+    public int ItemDetailLimit { get; set; } = 10_000;
 }

@@ -44,17 +44,17 @@ public sealed record MemberOutcomeCounts
     [JsonIgnore]
     public bool HasErrors => DuplicateContact + DuplicateSourceKey + Invalid > 0;
 
-    /// <summary>Returns the counts with one more item of <paramref name="outcome"/>.</summary>
-    public MemberOutcomeCounts With(MemberOutcome outcome) => outcome switch
+    /// <summary>Returns the counts with <paramref name="count"/> more items of <paramref name="outcome"/>.</summary>
+    public MemberOutcomeCounts With(MemberOutcome outcome, int count = 1) => outcome switch
     {
-        MemberOutcome.Added => this with { Added = Added + 1 },
-        MemberOutcome.Updated => this with { Updated = Updated + 1 },
-        MemberOutcome.Reactivated => this with { Reactivated = Reactivated + 1 },
-        MemberOutcome.Unchanged => this with { Unchanged = Unchanged + 1 },
-        MemberOutcome.Removed => this with { Removed = Removed + 1 },
-        MemberOutcome.DuplicateContact => this with { DuplicateContact = DuplicateContact + 1 },
-        MemberOutcome.DuplicateSourceKey => this with { DuplicateSourceKey = DuplicateSourceKey + 1 },
-        MemberOutcome.Invalid => this with { Invalid = Invalid + 1 },
+        MemberOutcome.Added => this with { Added = Added + count },
+        MemberOutcome.Updated => this with { Updated = Updated + count },
+        MemberOutcome.Reactivated => this with { Reactivated = Reactivated + count },
+        MemberOutcome.Unchanged => this with { Unchanged = Unchanged + count },
+        MemberOutcome.Removed => this with { Removed = Removed + count },
+        MemberOutcome.DuplicateContact => this with { DuplicateContact = DuplicateContact + count },
+        MemberOutcome.DuplicateSourceKey => this with { DuplicateSourceKey = DuplicateSourceKey + count },
+        MemberOutcome.Invalid => this with { Invalid = Invalid + count },
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown outcome."),
     };
 }
@@ -63,8 +63,14 @@ public sealed record MemberOutcomeCounts
 /// <param name="List">The list after the operation (in a dry run: as it is, unchanged; <see langword="null"/> if a dry run would create it).</param>
 /// <param name="DryRun">Whether nothing was written.</param>
 /// <param name="Counts">Per-outcome counts.</param>
-/// <param name="Items">One result per request item in request order, followed by the removed members.</param>
-public sealed record MembershipChangeResult(RecipientList? List, bool DryRun, MemberOutcomeCounts Counts, IReadOnlyList<MemberResult> Items);
+/// <param name="Items">
+/// One result per request item in request order, followed by the removed members. When the request
+/// reports more than <c>MailingOptions.ItemDetailLimit</c> results, <paramref name="ItemsSummarized"/>
+/// is set and the items leave out the <see cref="MemberOutcome.Added"/> and
+/// <see cref="MemberOutcome.Unchanged"/> ones (the counts still include them).
+/// </param>
+/// <param name="ItemsSummarized">Whether added and unchanged items were left out of <paramref name="Items"/>.</param>
+public sealed record MembershipChangeResult(RecipientList? List, bool DryRun, MemberOutcomeCounts Counts, IReadOnlyList<MemberResult> Items, bool ItemsSummarized = false);
 
 /// <summary>The result of upserting a list's own fields.</summary>
 /// <param name="List">The list after the upsert.</param>

@@ -1,6 +1,7 @@
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 // string.Compare in these queries is translated to SQL "a > b": the database's collation orders
 // keyset pages, consistently with ORDER BY, so no .NET comparison is involved.
@@ -13,11 +14,9 @@ namespace Mailing.Store.EfCore.Stores;
 /// Writes run in one transaction; the list row is locked first (a no-op update) so writers of
 /// the same list queue up instead of interleaving, and counters move by deltas in that transaction.
 /// </summary>
-internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvider time) : IRecipientListStore
+internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvider time, IOptions<MailingOptions> options) : IRecipientListStore
     where TContext : DbContext
 {
-    private const int ChunkSize = 500;
-
     private DbSet<RecipientListEntity> Lists => db.Set<RecipientListEntity>();
 
     private DbSet<RecipientListMemberEntity> Members => db.Set<RecipientListMemberEntity>();
@@ -97,175 +96,27 @@ internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvid
             await LockListAsync(list, cancellationToken).ConfigureAwait(false);
         }
 
-        var run = new MembershipRun(scope, list?.Id, change, now);
-        var contacts = new ContactResolver(db, scope, now, change.DryRun);
-        await foreach (var chunk in members.Chunk(ChunkSize).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            await ApplyChunkAsync(run, contacts, chunk, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (change.RemoveAbsent && list is not null)
-        {
-            await RemoveAbsentAsync(run, list.Id, cancellationToken).ConfigureAwait(false);
-        }
+        var run = new MembershipRun(scope, list?.Id, change, now, options.Value.ItemDetailLimit);
+        IMembershipWriter writer = db.Database.IsNpgsql() ? new PostgresMembershipWriter(db) : new BatchedMembershipWriter(db);
+        await writer.ApplyAsync(run, members, cancellationToken).ConfigureAwait(false);
 
         if (change.DryRun)
         {
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return new MembershipChangeResult(list?.ToModel(), DryRun: true, run.Counts, run.Results);
+            return ResultOf(list, run);
         }
 
         await UpdateListAfterRunAsync(list!, run, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        var after = await FindListEntityAsync(scope, listKey, cancellationToken).ConfigureAwait(false);
-        return new MembershipChangeResult(after!.ToModel(), DryRun: false, run.Counts, run.Results);
+        return ResultOf(await FindListEntityAsync(scope, listKey, cancellationToken).ConfigureAwait(false), run);
     }
 
-    private async Task ApplyChunkAsync(MembershipRun run, ContactResolver contacts, MemberWrite[] chunk, CancellationToken cancellationToken)
-    {
-        var firstResult = run.Results.Count;
-        var candidates = run.Screen(chunk);
-        if (candidates.Count > 0)
-        {
-            var contactIds = await contacts.ResolveAsync(candidates, cancellationToken).ConfigureAwait(false);
-            var existing = await LoadMembersAsync(run, candidates, contactIds, cancellationToken).ConfigureAwait(false);
-            foreach (var item in candidates)
-            {
-                Guid? contactId = contactIds.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
-                var decision = run.Classify(item, contactId, existing);
-                if (decision.Outcome == MemberOutcome.DuplicateContact && run.Change.RejectConflicts)
-                {
-                    throw new MailingConflictException("Email", decision.Error!);
-                }
-
-                run.Report(new MemberResult(item.Index, item.SourceObjectKey, decision.Outcome, contactId, decision.Error));
-                if (decision.Outcome is MemberOutcome.Added or MemberOutcome.Updated or MemberOutcome.Reactivated)
-                {
-                    var (oldKey, oldContact) = (decision.Row?.SourceObjectKey, decision.Row?.ContactId);
-                    run.Remember(oldKey, oldContact, Stage(run, item, contactId ?? Guid.Empty, decision));
-                }
-            }
-
-            if (!run.Change.DryRun)
-            {
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            db.ChangeTracker.Clear();
-        }
-
-        run.EndChunk(firstResult, saved: !run.Change.DryRun);
-    }
-
-    /// <summary>
-    /// Produces the row as the decision leaves it: tracked (added or modified) for a real run,
-    /// a detached copy for a dry run, which saves nothing.
-    /// </summary>
-    private RecipientListMemberEntity Stage(MembershipRun run, MemberWrite item, Guid contactId, MemberDecision decision)
-    {
-        var row = decision.Row switch
-        {
-            null => new RecipientListMemberEntity
-            {
-                ClientId = run.Scope.ClientId,
-                Id = Guid.CreateVersion7(run.Now),
-                ListId = run.ListId ?? Guid.Empty,
-                ContactId = contactId,
-                EmailSnapshot = item.Email!,
-                SourceObjectKey = item.SourceObjectKey!,
-                Metadata = item.MetadataJson,
-                CreatedAt = run.Now,
-            },
-            { } existing when run.Change.DryRun => new RecipientListMemberEntity
-            {
-                ClientId = existing.ClientId,
-                Id = existing.Id,
-                ListId = existing.ListId,
-                EmailSnapshot = existing.EmailSnapshot,
-                SourceObjectKey = existing.SourceObjectKey,
-                Metadata = existing.Metadata,
-                CreatedAt = existing.CreatedAt,
-            },
-            { } existing => existing,
-        };
-
-        row.SourceObjectKey = item.SourceObjectKey!;
-        row.ContactId = contactId;
-        row.EmailSnapshot = item.Email!;
-        row.Metadata = item.MetadataJson;
-        row.Active = true;
-        row.RemovedAt = null;
-        row.UpdatedAt = run.Now;
-        if (decision.Row is null && !run.Change.DryRun)
-        {
-            Members.Add(row);
-        }
-
-        return row;
-    }
-
-    /// <summary>Loads (tracked) the list's rows matching the chunk's source keys or contacts.</summary>
-    private async Task<MemberLookup> LoadMembersAsync(
-        MembershipRun run, List<MemberWrite> candidates, IReadOnlyDictionary<string, Guid> contactIds, CancellationToken cancellationToken)
-    {
-        if (run.ListId is not { } listId)
-        {
-            return MemberLookup.Empty;
-        }
-
-        var keys = candidates.Select(c => c.SourceObjectKey!).ToList();
-        var contacts = contactIds.Values.Where(id => id != Guid.Empty).Distinct().ToList();
-        var query = Members.Where(m => m.ClientId == run.Scope.ClientId && m.ListId == listId
-            && (keys.Contains(m.SourceObjectKey) || contacts.Contains(m.ContactId)));
-        var rows = run.Change.DryRun
-            ? await query.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)
-            : await query.ToListAsync(cancellationToken).ConfigureAwait(false);
-        return new MemberLookup(rows);
-    }
-
-    /// <summary>Soft-removes active members whose source key the run did not see, walking the list by key.</summary>
-    private async Task RemoveAbsentAsync(MembershipRun run, Guid listId, CancellationToken cancellationToken)
-    {
-        string? after = null;
-        while (true)
-        {
-            var query = Members.AsNoTracking().Where(m => m.ClientId == run.Scope.ClientId && m.ListId == listId && m.Active);
-            if (after is not null)
-            {
-                query = query.Where(m => string.Compare(m.SourceObjectKey, after) > 0);
-            }
-
-            var page = await query.OrderBy(m => m.SourceObjectKey)
-                .Select(m => new { m.Id, m.SourceObjectKey, m.ContactId })
-                .Take(ChunkSize)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            if (page.Count == 0)
-            {
-                return;
-            }
-
-            after = page[^1].SourceObjectKey;
-            var absent = page.Where(m => !run.SeenKey(m.SourceObjectKey)).ToList();
-            foreach (var member in absent)
-            {
-                run.Report(new MemberResult(null, member.SourceObjectKey, MemberOutcome.Removed, member.ContactId));
-            }
-
-            if (!run.Change.DryRun && absent.Count > 0)
-            {
-                var ids = absent.Select(m => m.Id).ToList();
-                await Members
-                    .Where(m => m.ClientId == run.Scope.ClientId && ids.Contains(m.Id))
-                    .ExecuteUpdateAsync(
-                        s => s.SetProperty(m => m.Active, false).SetProperty(m => m.RemovedAt, run.Now).SetProperty(m => m.UpdatedAt, run.Now),
-                        cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    private static MembershipChangeResult ResultOf(RecipientListEntity? list, MembershipRun run) =>
+        new(list?.ToModel(), run.Change.DryRun, run.Results.Counts, run.Results.Items, run.Results.Summarized);
 
     private async Task UpdateListAfterRunAsync(RecipientListEntity list, MembershipRun run, CancellationToken cancellationToken)
     {
-        var counts = run.Counts;
+        var counts = run.Results.Counts;
         long addedDelta = counts.Added;
         long activeDelta = counts.Added + counts.Reactivated - counts.Removed;
         var countersChanged = addedDelta != 0 || activeDelta != 0;

@@ -3,7 +3,7 @@ using Mailing.Stores;
 
 namespace Mailing.Store.EfCore.Stores;
 
-/// <summary>What to do with one member item, and the existing row it applies to.</summary>
+/// <summary>What to do with one member item, and the existing row it changes.</summary>
 internal sealed record MemberDecision(MemberOutcome Outcome, RecipientListMemberEntity? Row = null, string? Error = null);
 
 /// <summary>The list's existing rows for one chunk, by source key and by contact.</summary>
@@ -26,17 +26,20 @@ internal sealed class MemberLookup
 }
 
 /// <summary>
-/// The state of one bulk upsert or reconcile: what the request has shown so far (first
-/// occurrence wins), the outcomes, and an overlay of rows this run re-keyed or moved to another
-/// contact, so later items see the run's own changes even in a dry run, where nothing is saved.
+/// The state of one bulk upsert or reconcile on the batched path. Items are judged in request
+/// order against the list as it was before the request (see <see cref="MembershipRules"/>); the
+/// run remembers which rows earlier items changed, and under which key and contact those rows
+/// were found, because once a chunk is saved the database no longer shows them there.
 /// </summary>
-internal sealed class MembershipRun(MailingScope scope, Guid? listId, MembershipChange change, DateTimeOffset now)
+internal sealed class MembershipRun(MailingScope scope, Guid? listId, MembershipChange change, DateTimeOffset now, int itemDetailLimit)
 {
     private readonly HashSet<string> _seenKeys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenEmails = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, RecipientListMemberEntity?> _keyOverlay = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, RecipientListMemberEntity?> _contactOverlay = [];
-    private readonly List<MemberResult> _results = [];
+    // Rows an earlier item re-keyed or moved to another contact, as they were before the request.
+    // (A row changed in place keeps its key and contact, which no later item can share.)
+    private readonly Dictionary<Guid, MembershipRules.Row> _moved = [];
+    private readonly Dictionary<string, MembershipRules.Row> _movedByKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, MembershipRules.Row> _movedByContact = [];
 
     public MailingScope Scope { get; } = scope;
 
@@ -46,22 +49,14 @@ internal sealed class MembershipRun(MailingScope scope, Guid? listId, Membership
 
     public DateTimeOffset Now { get; } = now;
 
-    public MemberOutcomeCounts Counts { get; private set; } = new();
-
-    public IReadOnlyList<MemberResult> Results => _results;
+    public MemberResultCollector Results { get; } = new(itemDetailLimit);
 
     public bool SeenKey(string sourceObjectKey) => _seenKeys.Contains(sourceObjectKey);
 
-    public void Report(MemberResult result)
-    {
-        _results.Add(result);
-        Counts = Counts.With(result.Outcome);
-    }
-
-    /// <summary>Reports invalid and duplicate items of a chunk and returns the rest, in order.</summary>
+    /// <summary>Reports invalid and repeated items of a chunk and returns the rest, in order.</summary>
     public List<MemberWrite> Screen(IReadOnlyList<MemberWrite> chunk)
     {
-        Counts = Counts with { Received = Counts.Received + chunk.Count };
+        Results.Receive(chunk.Count);
         var candidates = new List<MemberWrite>(chunk.Count);
         foreach (var item in chunk)
         {
@@ -73,17 +68,15 @@ internal sealed class MembershipRun(MailingScope scope, Guid? listId, Membership
                     _seenKeys.Add(item.SourceObjectKey);
                 }
 
-                Report(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.Invalid, Error: item.Error));
+                Results.Add(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.Invalid, Error: item.Error));
             }
             else if (!_seenKeys.Add(item.SourceObjectKey!))
             {
-                Report(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateSourceKey,
-                    Error: $"Source key '{item.SourceObjectKey}' appears earlier in this request; the first occurrence was used."));
+                Results.Add(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateSourceKey, Error: MembershipRules.RepeatedKey(item.SourceObjectKey!)));
             }
             else if (!_seenEmails.Add(item.NormalizedEmail!))
             {
-                Report(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact,
-                    Error: $"Email '{item.Email}' appears earlier in this request under another source key; the first occurrence was used."));
+                Results.Add(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, Error: MembershipRules.RepeatedEmail(item.Email!)));
             }
             else
             {
@@ -94,73 +87,32 @@ internal sealed class MembershipRun(MailingScope scope, Guid? listId, Membership
         return candidates;
     }
 
-    /// <summary>Decides an item against the rows it touches: the row with its key and the row of its contact.</summary>
+    /// <summary>Decides an item and, when it moves an existing row to another key or contact, remembers where the row was.</summary>
     public MemberDecision Classify(MemberWrite item, Guid? contactId, MemberLookup lookup)
     {
-        var byKey = FindByKey(item.SourceObjectKey!, lookup);
-        var byContact = contactId is { } id ? FindByContact(id, lookup) : null;
-        if (byContact is not null && byContact.Id != byKey?.Id)
-        {
-            if (byContact.Active)
-            {
-                return new MemberDecision(MemberOutcome.DuplicateContact,
-                    Error: $"Contact '{item.Email}' is already an active member of this list under source key '{byContact.SourceObjectKey}'.");
-            }
+        var keyEntity = lookup.ByKey.GetValueOrDefault(item.SourceObjectKey!);
+        var contactEntity = contactId is { } id ? lookup.ByContact.GetValueOrDefault(id) : null;
+        var byKey = _movedByKey.TryGetValue(item.SourceObjectKey!, out var movedKey) ? movedKey : View(keyEntity);
+        var byContact = contactId is { } cid && _movedByContact.TryGetValue(cid, out var movedContact) ? movedContact : View(contactEntity);
 
-            return byKey is null
-                ? new MemberDecision(MemberOutcome.Reactivated, byContact)
-                : new MemberDecision(MemberOutcome.DuplicateContact,
-                    Error: $"Contact '{item.Email}' has a removed membership under source key '{byContact.SourceObjectKey}', and source key '{item.SourceObjectKey}' belongs to another contact.");
+        var verdict = MembershipRules.Decide(item, contactId, byKey, byContact);
+        var row = verdict.RowId is { } rowId ? (rowId == keyEntity?.Id ? keyEntity : contactEntity) : null;
+        if (row is not null && (row.SourceObjectKey != item.SourceObjectKey || row.ContactId != contactId))
+        {
+            var before = View(row)!.Value with { Claimed = true };
+            _moved[row.Id] = before;
+            _movedByKey[before.SourceObjectKey] = before;
+            _movedByContact[before.ContactId] = before;
         }
 
-        if (byKey is null)
-        {
-            return new MemberDecision(MemberOutcome.Added);
-        }
-
-        if (!byKey.Active)
-        {
-            return new MemberDecision(MemberOutcome.Reactivated, byKey);
-        }
-
-        var changed = byKey.ContactId != contactId || byKey.EmailSnapshot != item.Email || byKey.Metadata != item.MetadataJson;
-        return new MemberDecision(changed ? MemberOutcome.Updated : MemberOutcome.Unchanged, byKey);
+        return new MemberDecision(verdict.Outcome, row, verdict.Error);
     }
 
-    /// <summary>Records that a row now has <paramref name="after"/>'s key and contact (it had <paramref name="oldKey"/> and <paramref name="oldContactId"/>).</summary>
-    public void Remember(string? oldKey, Guid? oldContactId, RecipientListMemberEntity after)
-    {
-        if (oldKey is not null && oldKey != after.SourceObjectKey)
-        {
-            _keyOverlay[oldKey] = null;
-        }
+    /// <summary>Ends a chunk: puts its results in request order.</summary>
+    public void EndChunk() => Results.EndChunk();
 
-        if (oldContactId is { } old && old != after.ContactId)
-        {
-            _contactOverlay[old] = null;
-        }
-
-        _keyOverlay[after.SourceObjectKey] = after;
-        if (after.ContactId != Guid.Empty)
-        {
-            _contactOverlay[after.ContactId] = after;
-        }
-    }
-
-    /// <summary>Ends a chunk: puts its results in request order; once saved, the database is the truth again.</summary>
-    public void EndChunk(int firstResult, bool saved)
-    {
-        _results.Sort(firstResult, _results.Count - firstResult, Comparer<MemberResult>.Create((a, b) => Nullable.Compare(a.Index, b.Index)));
-        if (saved)
-        {
-            _keyOverlay.Clear();
-            _contactOverlay.Clear();
-        }
-    }
-
-    private RecipientListMemberEntity? FindByKey(string key, MemberLookup lookup) =>
-        _keyOverlay.TryGetValue(key, out var row) ? row : lookup.ByKey.GetValueOrDefault(key);
-
-    private RecipientListMemberEntity? FindByContact(Guid contactId, MemberLookup lookup) =>
-        _contactOverlay.TryGetValue(contactId, out var row) ? row : lookup.ByContact.GetValueOrDefault(contactId);
+    private MembershipRules.Row? View(RecipientListMemberEntity? row) =>
+        row is null ? null
+        : _moved.TryGetValue(row.Id, out var before) ? before
+        : new MembershipRules.Row(row.Id, row.SourceObjectKey, row.ContactId, row.EmailSnapshot, row.Metadata, row.Active, Claimed: false);
 }

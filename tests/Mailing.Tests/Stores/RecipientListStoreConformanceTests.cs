@@ -29,7 +29,7 @@ public abstract class RecipientListStoreConformanceTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(Time);
-        UseStore(services.AddMailing());
+        UseStore(services.AddMailing(o => o.ItemDetailLimit = 100));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         await using var scope = _services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<Mailing.Stores.IMailingStoreInitializer>().InitializeAsync(Ct);
@@ -312,8 +312,54 @@ public abstract class RecipientListStoreConformanceTests : IAsyncLifetime
 
         Assert.Equal(1234, result.Counts.Added);
         Assert.Equal(1234, again.Counts.Unchanged);
-        Assert.Equal(Enumerable.Range(0, 1234), again.Items.Select(i => i.Index!.Value));
+        Assert.True(again.ItemsSummarized);
+        Assert.Empty(again.Items);
         Assert.Equal((1234L, 1234L), (again.List!.MemberCount, again.List.ActiveMemberCount));
+    }
+
+    [Fact]
+    public async Task A_contact_moving_to_another_source_key_in_the_same_request_is_judged_against_the_list_before_the_request()
+    {
+        await Bulk("l", [Member("k1", "ann@example.com")]);
+
+        var result = await Bulk("l", [Member("k1", "bob@example.com"), Member("k3", "ann@example.com")]);
+
+        Assert.Equal([MemberOutcome.Updated, MemberOutcome.DuplicateContact], result.Items.Select(i => i.Outcome));
+        Assert.Contains("k1", result.Items[1].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_removed_membership_is_changed_by_the_first_item_that_needs_it_and_reported_for_later_ones()
+    {
+        await Bulk("l", [Member("old", "ann@example.com"), Member("keep", "keep@example.com")]);
+        await Reconcile("l", [Member("keep", "keep@example.com")], removeAbsent: true);
+
+        var rekeyFirst = await Reconcile("l", [Member("new", "ann@example.com"), Member("old", "zed@example.com")], removeAbsent: false, dryRun: true);
+        var keyFirst = await Reconcile("l", [Member("old", "zed@example.com"), Member("new", "ann@example.com")], removeAbsent: false, dryRun: true);
+        var applied = await Bulk("l", [Member("new", "ann@example.com"), Member("old", "zed@example.com")]);
+
+        Assert.Equal([MemberOutcome.Reactivated, MemberOutcome.DuplicateSourceKey], rekeyFirst.Items.Select(i => i.Outcome));
+        Assert.Equal([MemberOutcome.Reactivated, MemberOutcome.DuplicateContact], keyFirst.Items.Select(i => i.Outcome));
+        Assert.Equal(rekeyFirst.Items.Select(i => i.Outcome), applied.Items.Select(i => i.Outcome));
+        var members = await Lists(s => s.ListMembersAsync(Scope, "l", active: true, cancellationToken: Ct));
+        Assert.Equal(["keep", "new"], members.Items.Select(m => m.SourceObjectKey));
+    }
+
+    [Fact]
+    public async Task Large_requests_report_counts_for_everything_and_items_only_for_what_changed_or_failed()
+    {
+        var members = Enumerable.Range(0, 120).Select(i => Member($"k{i:D3}", $"u{i}@example.com")).ToList();
+        await Bulk("l", members);
+        members[5] = Member("k005", "changed@example.com");
+        members[7] = Member("k007", "broken");
+
+        var result = await Reconcile("l", members.Take(110).ToList(), removeAbsent: true);
+
+        Assert.True(result.ItemsSummarized);
+        Assert.Equal((110, 108, 1, 1, 10), (result.Counts.Received, result.Counts.Unchanged, result.Counts.Updated, result.Counts.Invalid, result.Counts.Removed));
+        Assert.Equal(
+            [(5, MemberOutcome.Updated), (7, MemberOutcome.Invalid), .. Enumerable.Repeat((-1, MemberOutcome.Removed), 10)],
+            result.Items.Select(i => (i.Index ?? -1, i.Outcome)));
     }
 
     [Fact]

@@ -1,0 +1,67 @@
+namespace Mailing.Store.EfCore.Stores;
+
+/// <summary>
+/// Collects per-item results and counts. When a request reports more than the detail limit
+/// (items received plus members removed), the results keep only the items worth reading —
+/// every outcome except <see cref="MemberOutcome.Added"/> and <see cref="MemberOutcome.Unchanged"/> —
+/// while the counts still cover everything.
+/// </summary>
+internal sealed class MemberResultCollector(int detailLimit)
+{
+    private readonly List<MemberResult> _items = [];
+    private int _chunkStart;
+    private int _reported;
+
+    public MemberOutcomeCounts Counts { get; private set; } = new();
+
+    public bool Summarized { get; private set; }
+
+    public IReadOnlyList<MemberResult> Items => _items;
+
+    public static bool IsDetail(MemberOutcome outcome) => outcome is not (MemberOutcome.Added or MemberOutcome.Unchanged);
+
+    public void Receive(int count) => Counts = Counts with { Received = Counts.Received + count };
+
+    /// <summary>Whether a request reporting <paramref name="total"/> results is summarized.</summary>
+    public bool WouldSummarize(long total) => total > detailLimit;
+
+    /// <summary>Counts a result and keeps it unless the results are summarized and it is not worth reading.</summary>
+    public void Add(MemberResult result)
+    {
+        Tally(result.Outcome, 1);
+        if (!Summarized && _reported > detailLimit)
+        {
+            Summarize();
+        }
+
+        if (!Summarized || IsDetail(result.Outcome))
+        {
+            _items.Add(result);
+        }
+    }
+
+    /// <summary>Counts <paramref name="count"/> results of one outcome without keeping them (set-based paths).</summary>
+    public void Tally(MemberOutcome outcome, int count)
+    {
+        Counts = Counts.With(outcome, count);
+        _reported += count;
+    }
+
+    /// <summary>Keeps a result already counted with <see cref="Tally"/>.</summary>
+    public void Keep(MemberResult result) => _items.Add(result);
+
+    /// <summary>From now on keep only results worth reading, and drop the others kept so far.</summary>
+    public void Summarize()
+    {
+        Summarized = true;
+        _items.RemoveAll(r => !IsDetail(r.Outcome));
+        _chunkStart = Math.Min(_chunkStart, _items.Count);
+    }
+
+    /// <summary>Sorts the current chunk's results into request order.</summary>
+    public void EndChunk()
+    {
+        _items.Sort(_chunkStart, _items.Count - _chunkStart, Comparer<MemberResult>.Create((a, b) => Nullable.Compare(a.Index, b.Index)));
+        _chunkStart = _items.Count;
+    }
+}
