@@ -11,4 +11,11 @@ public sealed class MailingEndpointOptions
     /// A request without an authenticated user gets 401; one whose user lacks the claim gets 403.
     /// </summary>
     public string ClientIdClaimType { get; set; } = "client_id";
+
+    /// <summary>
+    /// Largest request body, in bytes, that bulk-upsert and reconcile accept (JSON or NDJSON); larger
+    /// bodies get 413. The body is streamed, never held in memory, so the default of 512 MiB allows
+    /// snapshots of several million members.
+    /// </summary>
+    public long MaxMembershipRequestBodySize { get; set; } = 512L * 1024 * 1024;
 }

@@ -57,6 +57,10 @@ internal sealed class MailingEndpointFilter(IOptions<MailingEndpointOptions> opt
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: ex.Message);
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TypedResults.Problem(statusCode: ex.StatusCode, title: "The request body is too large.", detail: ex.Message);
+        }
         catch (RequestBodyException ex)
         {
             return ex.StatusCode == StatusCodes.Status400BadRequest

@@ -95,10 +95,11 @@ internal sealed record MemberResponse(
 /// <param name="DryRun">Whether nothing was written.</param>
 /// <param name="Counts">Per-outcome counts.</param>
 /// <param name="Items">One entry per request item in request order, then the removed members (index null).</param>
-internal sealed record MembershipChangeResponse(ListResponse? List, bool DryRun, MemberOutcomeCounts Counts, IReadOnlyList<MemberResult> Items)
+/// <param name="ItemsSummarized">Whether added and unchanged items were left out of <paramref name="Items"/> (large requests).</param>
+internal sealed record MembershipChangeResponse(ListResponse? List, bool DryRun, MemberOutcomeCounts Counts, IReadOnlyList<MemberResult> Items, bool ItemsSummarized)
 {
     public static MembershipChangeResponse From(MembershipChangeResult r) =>
-        new(r.List is null ? null : ListResponse.From(r.List), r.DryRun, r.Counts, r.Items);
+        new(r.List is null ? null : ListResponse.From(r.List), r.DryRun, r.Counts, r.Items, r.ItemsSummarized);
 }
 
 /// <summary>One keyset page.</summary>

@@ -16,6 +16,12 @@ internal static class RecipientListEndpoints
 {
     private const string Tag = "Recipient lists";
 
+    private const string MembershipBodyDescription =
+        "The body is streamed, so snapshots of millions of members are fine. Send application/json, or application/x-ndjson " +
+        "with one member object per line and the other fields as query parameters (?dryRun=&removeAbsent=&listType=&listName=). " +
+        "Requests with more than MailingOptions.ItemDetailLimit results list only the items that are not added or unchanged " +
+        "(itemsSummarized: true); the counts always cover every item.";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var lists = endpoints.MapGroup("/recipient-lists").WithTags(Tag);
@@ -60,17 +66,20 @@ internal static class RecipientListEndpoints
         lists.MapPost("/{key}/members/bulk-upsert", BulkUpsertAsync)
             .WithName("BulkUpsertRecipientListMembers")
             .WithSummary("Upsert many members in one transaction, with one outcome per item")
-            .Accepts<BulkUpsertBody>("application/json")
+            .WithDescription(MembershipBodyDescription)
+            .Accepts<BulkUpsertBody>("application/json", MembershipRequestReader.NdjsonContentType)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
         lists.MapPost("/{key}/reconcile", ReconcileAsync)
             .WithName("ReconcileRecipientList")
             .WithSummary("Reconcile a list with a full snapshot of its members")
             .WithDescription("dryRun reports every change and writes nothing; removeAbsent soft-removes members missing from the snapshot. " +
-                             "Counters and the last-reconcile status change in the same transaction as the membership.")
-            .Accepts<ReconcileBody>("application/json")
+                             "Counters and the last-reconcile status change in the same transaction as the membership. " + MembershipBodyDescription)
+            .Accepts<ReconcileBody>("application/json", MembershipRequestReader.NdjsonContentType)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
     }
 
@@ -119,28 +128,34 @@ internal static class RecipientListEndpoints
     }
 
     private static async Task<Ok<MembershipChangeResponse>> BulkUpsertAsync(
-        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string? audience, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, string key, string? audience, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadJsonAsync<BulkUpsertBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
-        var members = body.Members ?? throw new MailingValidationException("Members", "The members array is required.");
-        var result = await service.UpsertMembersAsync(http.Scope(audience), key, ToInputs(members), body.List?.ToDefinition(), cancellationToken);
+        await using var request = await ReadMembershipRequestAsync(http, json, options, cancellationToken);
+        var result = await service.UpsertMembersAsync(http.Scope(audience), key, request.Members, request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
     private static async Task<Ok<MembershipChangeResponse>> ReconcileAsync(
-        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string? audience, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, string key, string? audience, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadJsonAsync<ReconcileBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
-
-        // A missing snapshot must never read as "empty": with removeAbsent that would remove everyone.
-        var members = body.Members ?? throw new MailingValidationException("Members", "The members array is required (send [] for an empty snapshot).");
+        await using var request = await ReadMembershipRequestAsync(http, json, options, cancellationToken);
         var result = await service.ReconcileAsync(
-            http.Scope(audience), key, ToInputs(members), new ReconcileOptions(body.DryRun, body.RemoveAbsent), body.List?.ToDefinition(), cancellationToken);
+            http.Scope(audience), key, request.Members, new ReconcileOptions(request.DryRun, request.RemoveAbsent), request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
-    private static IAsyncEnumerable<MemberInput> ToInputs(IReadOnlyList<MemberItem?> members) =>
-        members.Select(m => m?.ToInput()!).ToAsyncEnumerable();
+    private static Task<MembershipRequest> ReadMembershipRequestAsync(
+        HttpContext http, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, CancellationToken cancellationToken)
+    {
+        // Lift the server's default body limit (Kestrel: 30 MB) to Mailing's own, enforced while streaming.
+        var limit = options.Value.MaxMembershipRequestBodySize;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = limit;
+        }
+
+        return MembershipRequestReader.ReadAsync(http.Request, json.Value.SerializerOptions, limit, cancellationToken);
+    }
 
     private static ProblemHttpResult NotFound(string key) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Recipient list '{key}' does not exist.");

@@ -1,0 +1,418 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Mailing.AspNetCore.RecipientLists;
+using Microsoft.AspNetCore.Http;
+
+namespace Mailing.AspNetCore.Http;
+
+/// <summary>
+/// A bulk-upsert or reconcile request whose members are read while the store consumes them, so
+/// a snapshot of any size never sits in memory.
+/// </summary>
+internal sealed class MembershipRequest(ListBody? list, bool dryRun, bool removeAbsent, IAsyncEnumerable<MemberInput> members, IAsyncDisposable? spool)
+    : IAsyncDisposable
+{
+    public ListBody? List { get; } = list;
+
+    public bool DryRun { get; } = dryRun;
+
+    public bool RemoveAbsent { get; } = removeAbsent;
+
+    public IAsyncEnumerable<MemberInput> Members { get; } = members;
+
+    public ValueTask DisposeAsync() => spool?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// Reads <see cref="MembershipRequest"/>s from <c>application/json</c> (<c>{list?, members: [...], dryRun, removeAbsent}</c>,
+/// properties in any order) or <c>application/x-ndjson</c> (one member per line; list and flags from the query string).
+/// </summary>
+/// <remarks>
+/// A JSON body is first spooled (to memory when small, else to a temporary file) because its flags
+/// may follow the members array; then its small properties are read and its members streamed from
+/// the spool. An NDJSON body is streamed straight from the connection. Either way the body may not
+/// exceed the configured size (413), and a malformed member fails the request naming it (400),
+/// after which the store rolls everything back.
+/// </remarks>
+internal static class MembershipRequestReader
+{
+    public const string NdjsonContentType = "application/x-ndjson";
+    private const int InMemorySpoolLimit = 1024 * 1024;
+    private const int MaxHeaderBytes = 1024 * 1024;
+
+    public static async Task<MembershipRequest> ReadAsync(HttpRequest request, JsonSerializerOptions options, long maxBodyBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBodyBytes)
+        {
+            throw TooLarge(maxBodyBytes);
+        }
+
+        var body = new LimitedReadStream(request.Body, maxBodyBytes);
+        if (IsNdjson(request))
+        {
+            var query = request.Query;
+            var list = query["listType"].ToString() is { Length: > 0 } type ? new ListBody(type, NullIfEmpty(query["listName"]), null) : null;
+            return new MembershipRequest(list, QueryFlag(query, "dryRun"), QueryFlag(query, "removeAbsent"), ReadNdjson(body, options, cancellationToken), null);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            throw new RequestBodyException(
+                "body",
+                $"Expected application/json or {NdjsonContentType}, got '{request.ContentType ?? "none"}'.",
+                StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        var spool = await SpoolAsync(body, request.ContentLength, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var layout = await ScanAsync(spool, MembersPropertyName(options), cancellationToken).ConfigureAwait(false);
+            var header = await ReadHeaderAsync(spool, layout, options, cancellationToken).ConfigureAwait(false);
+            var members = layout.Members is { } range ? ReadArray(spool, range, options, cancellationToken) : null;
+            return new MembershipRequest(
+                header.List,
+                header.DryRun,
+                header.RemoveAbsent,
+                members ?? throw new MailingValidationException("Members", "The members array is required (send [] for an empty snapshot)."),
+                spool);
+        }
+        catch
+        {
+            await spool.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static bool IsNdjson(HttpRequest request) =>
+        request.ContentType is { } type && type.StartsWith(NdjsonContentType, StringComparison.OrdinalIgnoreCase);
+
+    private static bool QueryFlag(IQueryCollection query, string name) =>
+        query[name].ToString() is not { Length: > 0 } value ? false
+        : bool.TryParse(value, out var flag) ? flag
+        : throw new MailingValidationException(char.ToUpperInvariant(name[0]) + name[1..], $"{name} must be 'true' or 'false', not '{value}'.");
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static string MembersPropertyName(JsonSerializerOptions options) => options.PropertyNamingPolicy?.ConvertName("Members") ?? "Members";
+
+    private static async IAsyncEnumerable<MemberInput> ReadNdjson(Stream body, JsonSerializerOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var index = 0;
+        var items = JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(body, topLevelValues: true, options, cancellationToken);
+        await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            MemberInput member;
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                member = enumerator.Current?.ToInput() ?? new MemberInput(null, null);
+            }
+            catch (JsonException ex)
+            {
+                throw MemberError(index, ex, $"line {index + 1}");
+            }
+
+            index++;
+            yield return member;
+        }
+    }
+
+    private static async IAsyncEnumerable<MemberInput> ReadArray(Spool spool, (long Start, long End) range, JsonSerializerOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var index = 0;
+        await using var segment = spool.OpenSegment(range.Start, range.End - range.Start);
+        var items = JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(segment, options, cancellationToken);
+        await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            MemberInput member;
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                member = enumerator.Current?.ToInput() ?? new MemberInput(null, null);
+            }
+            catch (JsonException ex)
+            {
+                throw MemberError(index, ex, where: null);
+            }
+
+            index++;
+            yield return member;
+        }
+    }
+
+    private static RequestBodyException MemberError(int index, JsonException ex, string? where)
+    {
+        // Paths come relative to the member ("$.email") or to the array ("$[3].email").
+        var path = ex.Path ?? "$";
+        var field = path.StartsWith("$[", StringComparison.Ordinal) ? "members" + path[1..] : $"members[{index}]{path[1..]}";
+        return new RequestBodyException(field, $"'{field}' has the wrong JSON type or is malformed{(where is null ? string.Empty : $" ({where})")}.");
+    }
+
+    private static async Task<Spool> SpoolAsync(Stream body, long? contentLength, CancellationToken cancellationToken)
+    {
+        var spool = contentLength is <= InMemorySpoolLimit ? Spool.InMemory() : Spool.OnDisk();
+        try
+        {
+            await body.CopyToAsync(spool.Stream, cancellationToken).ConfigureAwait(false);
+            return spool;
+        }
+        catch
+        {
+            await spool.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Where the members array and the other top-level properties sit in the spooled body.</summary>
+    private sealed class Layout
+    {
+        public (long Start, long End)? Members { get; set; }
+
+        public bool SawMembers { get; set; }
+
+        public List<(long Start, long End)> Others { get; } = [];
+    }
+
+    /// <summary>Walks the body's tokens once, recording byte ranges; the members array is skipped, not parsed.</summary>
+    private static async Task<Layout> ScanAsync(Spool spool, string membersName, CancellationToken cancellationToken)
+    {
+        var layout = new Layout();
+        var scan = new ScanState(membersName);
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            spool.Stream.Position = 0;
+            var filled = 0;
+            long offset = 0;
+            var readerState = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    // One token larger than the buffer: grow it.
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await spool.Stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                filled += read;
+                var consumed = Scan(buffer.AsSpan(0, filled), isFinalBlock: read == 0, ref readerState, offset, scan, layout);
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+                offset += consumed;
+                if (read == 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new RequestBodyException("body", $"The request body is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}).");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (!scan.SawObject)
+        {
+            throw new RequestBodyException("body", "The request body must be a JSON object.");
+        }
+
+        return layout;
+    }
+
+    private sealed class ScanState(string membersName)
+    {
+        public string MembersName { get; } = membersName;
+
+        public bool SawObject { get; set; }
+
+        public int Depth { get; set; }
+
+        public bool InMembers { get; set; }
+
+        public long PropertyStart { get; set; } = -1;
+
+        public long ValueStart { get; set; }
+
+        public JsonTokenType ValueToken { get; set; }
+    }
+
+    private static int Scan(ReadOnlySpan<byte> data, bool isFinalBlock, ref JsonReaderState readerState, long offset, ScanState scan, Layout layout)
+    {
+        var reader = new Utf8JsonReader(data, isFinalBlock, readerState);
+        while (reader.Read())
+        {
+            var start = offset + reader.TokenStartIndex;
+            var end = offset + reader.BytesConsumed;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    if (scan.Depth == 0)
+                    {
+                        if (reader.TokenType != JsonTokenType.StartObject)
+                        {
+                            throw new RequestBodyException("body", "The request body must be a JSON object.");
+                        }
+
+                        scan.SawObject = true;
+                    }
+                    else if (scan.Depth == 1)
+                    {
+                        scan.ValueStart = start;
+                        scan.ValueToken = reader.TokenType;
+                    }
+
+                    scan.Depth++;
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    scan.Depth--;
+                    if (scan.Depth == 1)
+                    {
+                        EndValue(scan, layout, end);
+                    }
+
+                    break;
+                case JsonTokenType.PropertyName when scan.Depth == 1:
+                    scan.PropertyStart = start;
+                    scan.InMembers = reader.ValueTextEquals(scan.MembersName)
+                        || string.Equals(reader.GetString(), scan.MembersName, StringComparison.OrdinalIgnoreCase);
+                    break;
+                case JsonTokenType.PropertyName:
+                    break;
+                default:
+                    if (scan.Depth == 1)
+                    {
+                        // A scalar value of a top-level property.
+                        scan.ValueStart = start;
+                        scan.ValueToken = reader.TokenType;
+                        EndValue(scan, layout, end);
+                    }
+
+                    break;
+            }
+        }
+
+        readerState = reader.CurrentState;
+        return (int)reader.BytesConsumed;
+    }
+
+    private static void EndValue(ScanState scan, Layout layout, long end)
+    {
+        if (!scan.InMembers)
+        {
+            layout.Others.Add((scan.PropertyStart, end));
+            return;
+        }
+
+        scan.InMembers = false;
+        if (layout.SawMembers)
+        {
+            throw new RequestBodyException("members", "The members property appears more than once.");
+        }
+
+        layout.SawMembers = true;
+        layout.Members = scan.ValueToken switch
+        {
+            JsonTokenType.StartArray => (scan.ValueStart, end),
+            JsonTokenType.Null => null,
+            _ => throw new RequestBodyException("members", "members must be a JSON array of member objects."),
+        };
+    }
+
+    private sealed record Header(ListBody? List, bool DryRun, bool RemoveAbsent);
+
+    /// <summary>Reads every property but the members into one small object, with the host's JSON options.</summary>
+    private static async Task<Header> ReadHeaderAsync(Spool spool, Layout layout, JsonSerializerOptions options, CancellationToken cancellationToken)
+    {
+        var size = layout.Others.Sum(r => r.End - r.Start) + layout.Others.Count + 2;
+        if (size > MaxHeaderBytes)
+        {
+            throw new RequestBodyException("body", $"Properties other than members may take at most {MaxHeaderBytes} bytes.");
+        }
+
+        var header = new byte[size];
+        var position = 0;
+        header[position++] = (byte)'{';
+        foreach (var (start, end) in layout.Others)
+        {
+            if (position > 1)
+            {
+                header[position++] = (byte)',';
+            }
+
+            spool.Stream.Position = start;
+            await spool.Stream.ReadExactlyAsync(header.AsMemory(position, (int)(end - start)), cancellationToken).ConfigureAwait(false);
+            position += (int)(end - start);
+        }
+
+        header[position++] = (byte)'}';
+        try
+        {
+            return JsonSerializer.Deserialize<Header>(header.AsSpan(0, position), options)!;
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            throw new RequestBodyException(field, $"'{field}' has the wrong JSON type or is malformed.");
+        }
+    }
+
+    private static RequestBodyException TooLarge(long maxBodyBytes) =>
+        new("body", $"The request body exceeds the limit of {maxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>Fails the read with 413 once more than the allowed bytes arrived (the server may allow more).</summary>
+    private sealed class LimitedReadStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > limit ? throw TooLarge(limit) : read;
+        }
+    }
+}
