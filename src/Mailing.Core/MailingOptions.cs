@@ -18,6 +18,6 @@ public sealed class MailingOptions
     /// plus members removed), the result lists only the items worth reading — everything except
     /// <c>added</c> and <c>unchanged</c> — and the counts cover the rest. Default 10,000.
     /// </summary>
-    [Range(0, 100_000_000)]
+    [Range(1, 100_000_000)]
     public int ItemDetailLimit { get; set; } = 10_000;
 }

@@ -3,6 +3,7 @@ using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -14,22 +15,36 @@ public static class MailingEntityFrameworkCoreBuilderExtensions
     /// <paramref name="configure"/> (for example <c>db =&gt; db.UseSqlite("Data Source=mailing.db")</c>
     /// or <c>db =&gt; db.UseNpgsql(connectionString)</c>).
     /// </summary>
-    public static MailingBuilder UseEntityFrameworkCore(this MailingBuilder builder, Action<DbContextOptionsBuilder> configure)
+    /// <param name="builder">The Mailing builder.</param>
+    /// <param name="configure">Configures the context's provider and connection.</param>
+    /// <param name="store">Configures the store (<see cref="MailingEntityFrameworkCoreOptions"/>).</param>
+    public static MailingBuilder UseEntityFrameworkCore(
+        this MailingBuilder builder, Action<DbContextOptionsBuilder> configure, Action<MailingEntityFrameworkCoreOptions>? store = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.AddDbContext<MailingDbContext>(configure);
-        return builder.UseEntityFrameworkCore<MailingDbContext>();
+        return builder.UseEntityFrameworkCore<MailingDbContext>(store);
     }
 
     /// <summary>
     /// Stores Mailing's data through the host's own <typeparamref name="TContext"/>, which must
     /// be registered already and call <c>modelBuilder.UseMailing()</c> in <c>OnModelCreating</c>.
     /// </summary>
-    public static MailingBuilder UseEntityFrameworkCore<TContext>(this MailingBuilder builder)
+    /// <param name="builder">The Mailing builder.</param>
+    /// <param name="store">Configures the store (<see cref="MailingEntityFrameworkCoreOptions"/>).</param>
+    public static MailingBuilder UseEntityFrameworkCore<TContext>(this MailingBuilder builder, Action<MailingEntityFrameworkCoreOptions>? store = null)
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptionsWithValidateOnStart<MailingEntityFrameworkCoreOptions>();
+        builder.Services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<MailingEntityFrameworkCoreOptions>, MailingEntityFrameworkCoreOptionsValidator>());
+        if (store is not null)
+        {
+            options.Configure(store);
+        }
+
         builder.Services.TryAddScoped<IRecipientListStore, EfCoreRecipientListStore<TContext>>();
         builder.Services.TryAddScoped<IMailingStoreInitializer, EfCoreStoreInitializer<TContext>>();
         return builder;

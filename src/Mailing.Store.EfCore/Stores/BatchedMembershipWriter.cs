@@ -15,8 +15,9 @@ internal interface IMembershipWriter
 }
 
 /// <summary>
-/// The portable path (SQLite and any other provider): 500 items at a time, one query for their
-/// contacts, one for the memberships they touch, one batched save, all in the caller's transaction.
+/// The portable path (SQLite, and PostgreSQL for small requests): 500 items at a time, one query
+/// for their contacts, one for the memberships they touch, one batched save, all in the caller's
+/// transaction. Deferred items (see <see cref="MembershipRules"/>) are judged after the stream ends.
 /// </summary>
 internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 {
@@ -32,50 +33,106 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             await ApplyChunkAsync(run, contacts, chunk, cancellationToken).ConfigureAwait(false);
         }
 
+        await ApplyDeferredAsync(run, cancellationToken).ConfigureAwait(false);
         if (run.Change.RemoveAbsent && run.ListId is { } listId)
         {
             await RemoveAbsentAsync(run, listId, cancellationToken).ConfigureAwait(false);
         }
+
+        run.Results.Finish();
     }
 
     private async Task ApplyChunkAsync(MembershipRun run, ContactResolver contacts, MemberWrite[] chunk, CancellationToken cancellationToken)
     {
         var candidates = run.Screen(chunk);
-        if (candidates.Count > 0)
+        if (candidates.Count == 0)
         {
-            var contactIds = await contacts.ResolveAsync(candidates, cancellationToken).ConfigureAwait(false);
-            var existing = await LoadMembersAsync(run, candidates, contactIds, cancellationToken).ConfigureAwait(false);
-            foreach (var item in candidates)
-            {
-                Guid? contactId = contactIds.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
-                var decision = run.Classify(item, contactId, existing);
-                if (decision.Outcome == MemberOutcome.DuplicateContact && run.Change.RejectConflicts)
-                {
-                    throw new MailingConflictException("Email", decision.Error!);
-                }
+            return;
+        }
 
-                run.Results.Add(new MemberResult(item.Index, item.SourceObjectKey, decision.Outcome, contactId, decision.Error));
-                if (!run.Change.DryRun && decision.Outcome is MemberOutcome.Added or MemberOutcome.Updated or MemberOutcome.Reactivated)
-                {
-                    Stage(run, item, contactId!.Value, decision);
-                }
+        var contactIds = await contacts.ResolveAsync(candidates, cancellationToken).ConfigureAwait(false);
+        var existing = await LoadMembersAsync(run, candidates, contactIds, cancellationToken).ConfigureAwait(false);
+        foreach (var item in candidates)
+        {
+            Guid? contactId = contactIds.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
+            var keyRow = existing.ByKey.GetValueOrDefault(item.SourceObjectKey!);
+            var contactRow = contactId is { } cid ? existing.ByContact.GetValueOrDefault(cid) : null;
+            var byKey = View(run, keyRow);
+            if (View(run, contactRow) is { } held && MembershipRules.IsDeferred(byKey, held))
+            {
+                run.Deferred.Add(new DeferredItem(item, contactId!.Value, byKey, held));
+                continue;
             }
 
-            if (!run.Change.DryRun)
+            Apply(run, item, contactId, MembershipRules.DecideByKey(item, contactId, byKey), keyRow);
+        }
+
+        if (!run.Change.DryRun)
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        db.ChangeTracker.Clear();
+    }
+
+    /// <summary>Judges the deferred items in request order, saving each change before the next item relies on it.</summary>
+    private async Task ApplyDeferredAsync(MembershipRun run, CancellationToken cancellationToken)
+    {
+        if (run.Deferred.Count == 0)
+        {
+            return;
+        }
+
+        var ids = run.Deferred.SelectMany(d => new[] { d.ByKey?.Id, d.Held.Id }).OfType<Guid>().Distinct().ToList();
+        var rows = run.Change.DryRun
+            ? []
+            : await Members.Where(m => m.ClientId == run.Scope.ClientId && ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, cancellationToken).ConfigureAwait(false);
+        foreach (var (item, contactId, byKey, held) in run.Deferred)
+        {
+            var verdict = MembershipRules.DecideDeferred(
+                item,
+                contactId,
+                byKey is { } k ? k with { Claimed = run.IsClaimed(k.Id) } : null,
+                held with { Claimed = run.IsClaimed(held.Id) },
+                heldKeyInRequest: run.SeenKey(held.SourceObjectKey),
+                run.Change.RemoveAbsent);
+            Apply(run, item, contactId, verdict, verdict.RowId is { } rowId ? rows.GetValueOrDefault(rowId) : null);
+            if (!run.Change.DryRun && verdict.Outcome is MemberOutcome.Added or MemberOutcome.Updated or MemberOutcome.Reactivated)
             {
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            db.ChangeTracker.Clear();
         }
 
-        run.EndChunk();
+        db.ChangeTracker.Clear();
     }
 
-    /// <summary>Adds the new row, or changes the existing (tracked) one, as the decision says.</summary>
-    private void Stage(MembershipRun run, MemberWrite item, Guid contactId, MemberDecision decision)
+    /// <summary>Reports a verdict, claims its row and (unless a dry run) stages the change.</summary>
+    private void Apply(MembershipRun run, MemberWrite item, Guid? contactId, MembershipRules.Verdict verdict, RecipientListMemberEntity? row)
     {
-        var row = decision.Row;
+        if (verdict.Outcome == MemberOutcome.DuplicateContact && run.Change.RejectConflicts)
+        {
+            throw new MailingConflictException("Email", verdict.Error!);
+        }
+
+        run.Results.Add(new MemberResult(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error));
+        if (verdict.RowId is { } rowId)
+        {
+            run.Claim(rowId);
+        }
+
+        if (!run.Change.DryRun && verdict.Outcome is MemberOutcome.Added or MemberOutcome.Updated or MemberOutcome.Reactivated)
+        {
+            Stage(run, item, contactId!.Value, verdict.Outcome == MemberOutcome.Added ? null : row);
+        }
+    }
+
+    private static MembershipRules.Row? View(MembershipRun run, RecipientListMemberEntity? row) =>
+        row is null ? null
+        : new MembershipRules.Row(row.Id, row.SourceObjectKey, row.ContactId, row.EmailSnapshot, row.Metadata, row.Active, run.IsClaimed(row.Id));
+
+    /// <summary>Adds a new row (<paramref name="row"/> null), or changes the existing tracked one.</summary>
+    private void Stage(MembershipRun run, MemberWrite item, Guid contactId, RecipientListMemberEntity? row)
+    {
         if (row is null)
         {
             row = new RecipientListMemberEntity
@@ -158,4 +215,23 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             }
         }
     }
+}
+
+/// <summary>The list's existing rows for one chunk, by source key and by contact.</summary>
+internal sealed class MemberLookup
+{
+    public static readonly MemberLookup Empty = new([]);
+
+    public MemberLookup(IEnumerable<RecipientListMemberEntity> rows)
+    {
+        foreach (var row in rows)
+        {
+            ByKey[row.SourceObjectKey] = row;
+            ByContact[row.ContactId] = row;
+        }
+    }
+
+    public Dictionary<string, RecipientListMemberEntity> ByKey { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<Guid, RecipientListMemberEntity> ByContact { get; } = [];
 }

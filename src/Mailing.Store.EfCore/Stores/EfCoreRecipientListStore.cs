@@ -1,6 +1,8 @@
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 // string.Compare in these queries is translated to SQL "a > b": the database's collation orders
@@ -14,19 +16,27 @@ namespace Mailing.Store.EfCore.Stores;
 /// Writes run in one transaction; the list row is locked first (a no-op update) so writers of
 /// the same list queue up instead of interleaving, and counters move by deltas in that transaction.
 /// </summary>
-internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvider time, IOptions<MailingOptions> options) : IRecipientListStore
+internal sealed class EfCoreRecipientListStore<TContext>(
+    TContext db, TimeProvider time, IOptions<MailingOptions> options, IOptions<MailingEntityFrameworkCoreOptions> storeOptions) : IRecipientListStore
     where TContext : DbContext
 {
     private DbSet<RecipientListEntity> Lists => db.Set<RecipientListEntity>();
 
     private DbSet<RecipientListMemberEntity> Members => db.Set<RecipientListMemberEntity>();
 
-    public async Task<RecipientListUpsertResult> UpsertListAsync(MailingScope scope, string key, ListDefinitionWrite definition, CancellationToken cancellationToken)
+    public Task<RecipientListUpsertResult> UpsertListAsync(MailingScope scope, string key, ListDefinitionWrite definition, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (list, outcome) = await EnsureListAsync(scope, key, definition, Now(), cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new RecipientListUpsertResult(list.ToModel(), outcome);
+        EnsureNoAmbientTransaction();
+
+        // Replayable, so a retrying execution strategy (EnableRetryOnFailure) may run it again.
+        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+            var (list, outcome) = await EnsureListAsync(scope, key, definition, updateExisting: true, Now(), ct).ConfigureAwait(false);
+            await transaction.CommitAsync(ct).ConfigureAwait(false);
+            return new RecipientListUpsertResult(list.ToModel(), outcome);
+        }, cancellationToken);
     }
 
     public async Task<RecipientList?> FindListAsync(MailingScope scope, string key, CancellationToken cancellationToken) =>
@@ -81,10 +91,22 @@ internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvid
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(members);
+        EnsureNoAmbientTransaction();
+
+        // The members arrive as a stream that cannot be read twice: a retrying execution strategy
+        // that tried to replay this would fail on the second read instead of applying an empty snapshot.
+        var once = new ReadOnce<MemberWrite>(members);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            ct => ApplyOnceAsync(scope, listKey, change, once, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<MembershipChangeResult> ApplyOnceAsync(
+        MailingScope scope, string listKey, MembershipChange change, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
+    {
         var now = Now();
 
         // A dry run reads inside a transaction too, for one consistent view, and rolls it back.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginAsync(change.DryRun, cancellationToken).ConfigureAwait(false);
         RecipientListEntity? list;
         if (change.DryRun)
         {
@@ -92,13 +114,14 @@ internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvid
         }
         else
         {
-            (list, _) = await EnsureListAsync(scope, listKey, change.List, now, cancellationToken).ConfigureAwait(false);
+            // From a member request, the list fields only create a missing list; PUT on the list changes them.
+            (list, _) = await EnsureListAsync(scope, listKey, change.List, updateExisting: false, now, cancellationToken).ConfigureAwait(false);
             await LockListAsync(list, cancellationToken).ConfigureAwait(false);
         }
 
         var run = new MembershipRun(scope, list?.Id, change, now, options.Value.ItemDetailLimit);
-        IMembershipWriter writer = db.Database.IsNpgsql() ? new PostgresMembershipWriter(db) : new BatchedMembershipWriter(db);
-        await writer.ApplyAsync(run, members, cancellationToken).ConfigureAwait(false);
+        var (writer, items) = await ChooseWriterAsync(members, cancellationToken).ConfigureAwait(false);
+        await writer.ApplyAsync(run, items, cancellationToken).ConfigureAwait(false);
 
         if (change.DryRun)
         {
@@ -111,6 +134,48 @@ internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvid
         return ResultOf(await FindListEntityAsync(scope, listKey, cancellationToken).ConfigureAwait(false), run);
     }
 
+    /// <summary>
+    /// PostgreSQL takes the set-based path once a request has more than the configured number of
+    /// items (it looks ahead that far); smaller requests and other databases take the batched path.
+    /// </summary>
+    private async Task<(IMembershipWriter Writer, IAsyncEnumerable<MemberWrite> Items)> ChooseWriterAsync(
+        IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            return (new BatchedMembershipWriter(db), members);
+        }
+
+        var settings = storeOptions.Value;
+        var (head, rest) = await Lookahead.PeekAsync(members, settings.PostgresSetBasedThreshold + 1, cancellationToken).ConfigureAwait(false);
+        return head.Count > settings.PostgresSetBasedThreshold
+            ? (new PostgresMembershipWriter(db, settings.PostgresWorkMem), rest)
+            : (new BatchedMembershipWriter(db), rest);
+    }
+
+    /// <summary>Begins the run's transaction; a SQLite dry run reads in a deferred one, so it does not block writers.</summary>
+    private async Task<IDbContextTransaction> BeginAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        if (dryRun && db.Database.IsSqlite())
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            return (await db.Database.UseTransactionAsync(connection.BeginTransaction(deferred: true), cancellationToken).ConfigureAwait(false))!;
+        }
+
+        return await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void EnsureNoAmbientTransaction()
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            throw new InvalidOperationException(
+                "Mailing's store runs each write in its own transaction, but the DbContext already has one open. " +
+                "Call Mailing outside your transaction, or use a separate DbContext instance for Mailing.");
+        }
+    }
+
     private static MembershipChangeResult ResultOf(RecipientListEntity? list, MembershipRun run) =>
         new(list?.ToModel(), run.Change.DryRun, run.Results.Counts, run.Results.Items, run.Results.Summarized);
 
@@ -120,35 +185,36 @@ internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvid
         long addedDelta = counts.Added;
         long activeDelta = counts.Added + counts.Reactivated - counts.Removed;
         var countersChanged = addedDelta != 0 || activeDelta != 0;
-        var row = Lists.Where(l => l.ClientId == list.ClientId && l.Id == list.Id);
+        if (!countersChanged && !run.Change.Reconcile)
+        {
+            return;
+        }
 
-        if (run.Change.Reconcile)
-        {
-            var status = (counts.HasErrors ? ReconcileStatus.CompletedWithErrors : ReconcileStatus.Succeeded).ToString();
-            var summary = EntityMapping.SerializeCounts(counts);
-            var updatedAt = countersChanged ? run.Now : list.UpdatedAt;
-            await row.ExecuteUpdateAsync(
-                s => s.SetProperty(l => l.MemberCount, l => l.MemberCount + addedDelta)
-                      .SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount + activeDelta)
-                      .SetProperty(l => l.LastReconciledAt, run.Now)
-                      .SetProperty(l => l.LastReconcileStatus, status)
-                      .SetProperty(l => l.LastReconcileSummary, summary)
-                      .SetProperty(l => l.UpdatedAt, updatedAt),
-                cancellationToken).ConfigureAwait(false);
-        }
-        else if (countersChanged)
-        {
-            await row.ExecuteUpdateAsync(
-                s => s.SetProperty(l => l.MemberCount, l => l.MemberCount + addedDelta)
-                      .SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount + activeDelta)
-                      .SetProperty(l => l.UpdatedAt, run.Now),
-                cancellationToken).ConfigureAwait(false);
-        }
+        var status = (counts.HasErrors ? ReconcileStatus.CompletedWithErrors : ReconcileStatus.Succeeded).ToString();
+        var summary = EntityMapping.SerializeCounts(counts);
+        await Lists.Where(l => l.ClientId == list.ClientId && l.Id == list.Id).ExecuteUpdateAsync(
+            s =>
+            {
+                if (countersChanged)
+                {
+                    s.SetProperty(l => l.MemberCount, l => l.MemberCount + addedDelta)
+                     .SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount + activeDelta)
+                     .SetProperty(l => l.UpdatedAt, run.Now);
+                }
+
+                if (run.Change.Reconcile)
+                {
+                    s.SetProperty(l => l.LastReconciledAt, run.Now)
+                     .SetProperty(l => l.LastReconcileStatus, status)
+                     .SetProperty(l => l.LastReconcileSummary, summary);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Finds the list, creating it or updating its definition as needed (tracked changes are saved here).</summary>
     private async Task<(RecipientListEntity List, ListUpsertOutcome Outcome)> EnsureListAsync(
-        MailingScope scope, string key, ListDefinitionWrite? definition, DateTimeOffset now, CancellationToken cancellationToken)
+        MailingScope scope, string key, ListDefinitionWrite? definition, bool updateExisting, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -156,7 +222,8 @@ internal sealed class EfCoreRecipientListStore<TContext>(TContext db, TimeProvid
                 l => l.ClientId == scope.ClientId && l.Audience == scope.Audience && l.Key == key, cancellationToken).ConfigureAwait(false);
             if (list is not null)
             {
-                if (definition is null || (list.Type == definition.Type && list.Name == definition.Name && list.Metadata == definition.MetadataJson))
+                if (!updateExisting || definition is null
+                    || (list.Type == definition.Type && list.Name == definition.Name && list.Metadata == definition.MetadataJson))
                 {
                     db.Entry(list).State = EntityState.Detached;
                     return (list, ListUpsertOutcome.Unchanged);

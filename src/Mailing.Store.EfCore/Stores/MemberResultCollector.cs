@@ -9,7 +9,6 @@ namespace Mailing.Store.EfCore.Stores;
 internal sealed class MemberResultCollector(int detailLimit)
 {
     private readonly List<MemberResult> _items = [];
-    private int _chunkStart;
     private int _reported;
 
     public MemberOutcomeCounts Counts { get; private set; } = new();
@@ -55,13 +54,13 @@ internal sealed class MemberResultCollector(int detailLimit)
     {
         Summarized = true;
         _items.RemoveAll(r => !IsDetail(r.Outcome));
-        _chunkStart = Math.Min(_chunkStart, _items.Count);
     }
 
-    /// <summary>Sorts the current chunk's results into request order.</summary>
-    public void EndChunk()
+    /// <summary>Puts the kept results in request order, removed members (no index) last in the order they were reported.</summary>
+    public void Finish()
     {
-        _items.Sort(_chunkStart, _items.Count - _chunkStart, Comparer<MemberResult>.Create((a, b) => Nullable.Compare(a.Index, b.Index)));
-        _chunkStart = _items.Count;
+        var ordered = _items.OrderBy(r => r.Index ?? int.MaxValue).ToList();
+        _items.Clear();
+        _items.AddRange(ordered);
     }
 }

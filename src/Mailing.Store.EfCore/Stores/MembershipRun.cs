@@ -1,45 +1,17 @@
-using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 
 namespace Mailing.Store.EfCore.Stores;
 
-/// <summary>What to do with one member item, and the existing row it changes.</summary>
-internal sealed record MemberDecision(MemberOutcome Outcome, RecipientListMemberEntity? Row = null, string? Error = null);
-
-/// <summary>The list's existing rows for one chunk, by source key and by contact.</summary>
-internal sealed class MemberLookup
-{
-    public static readonly MemberLookup Empty = new([]);
-
-    public MemberLookup(IEnumerable<RecipientListMemberEntity> rows)
-    {
-        foreach (var row in rows)
-        {
-            ByKey[row.SourceObjectKey] = row;
-            ByContact[row.ContactId] = row;
-        }
-    }
-
-    public Dictionary<string, RecipientListMemberEntity> ByKey { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<Guid, RecipientListMemberEntity> ByContact { get; } = [];
-}
-
 /// <summary>
-/// The state of one bulk upsert or reconcile on the batched path. Items are judged in request
-/// order against the list as it was before the request (see <see cref="MembershipRules"/>); the
-/// run remembers which rows earlier items changed, and under which key and contact those rows
-/// were found, because once a chunk is saved the database no longer shows them there.
+/// The state of one bulk upsert or reconcile on the batched path: what the request has shown so
+/// far (first occurrence wins), which rows items changed (claimed), the deferred items (see
+/// <see cref="MembershipRules"/>), and the results.
 /// </summary>
 internal sealed class MembershipRun(MailingScope scope, Guid? listId, MembershipChange change, DateTimeOffset now, int itemDetailLimit)
 {
     private readonly HashSet<string> _seenKeys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenEmails = new(StringComparer.Ordinal);
-    // Rows an earlier item re-keyed or moved to another contact, as they were before the request.
-    // (A row changed in place keeps its key and contact, which no later item can share.)
-    private readonly Dictionary<Guid, MembershipRules.Row> _moved = [];
-    private readonly Dictionary<string, MembershipRules.Row> _movedByKey = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, MembershipRules.Row> _movedByContact = [];
+    private readonly HashSet<Guid> _claimed = [];
 
     public MailingScope Scope { get; } = scope;
 
@@ -51,7 +23,14 @@ internal sealed class MembershipRun(MailingScope scope, Guid? listId, Membership
 
     public MemberResultCollector Results { get; } = new(itemDetailLimit);
 
+    /// <summary>Items whose contact holds a membership under another key, judged when the request ends.</summary>
+    public List<DeferredItem> Deferred { get; } = [];
+
     public bool SeenKey(string sourceObjectKey) => _seenKeys.Contains(sourceObjectKey);
+
+    public bool IsClaimed(Guid rowId) => _claimed.Contains(rowId);
+
+    public void Claim(Guid rowId) => _claimed.Add(rowId);
 
     /// <summary>Reports invalid and repeated items of a chunk and returns the rest, in order.</summary>
     public List<MemberWrite> Screen(IReadOnlyList<MemberWrite> chunk)
@@ -86,33 +65,7 @@ internal sealed class MembershipRun(MailingScope scope, Guid? listId, Membership
 
         return candidates;
     }
-
-    /// <summary>Decides an item and, when it moves an existing row to another key or contact, remembers where the row was.</summary>
-    public MemberDecision Classify(MemberWrite item, Guid? contactId, MemberLookup lookup)
-    {
-        var keyEntity = lookup.ByKey.GetValueOrDefault(item.SourceObjectKey!);
-        var contactEntity = contactId is { } id ? lookup.ByContact.GetValueOrDefault(id) : null;
-        var byKey = _movedByKey.TryGetValue(item.SourceObjectKey!, out var movedKey) ? movedKey : View(keyEntity);
-        var byContact = contactId is { } cid && _movedByContact.TryGetValue(cid, out var movedContact) ? movedContact : View(contactEntity);
-
-        var verdict = MembershipRules.Decide(item, contactId, byKey, byContact);
-        var row = verdict.RowId is { } rowId ? (rowId == keyEntity?.Id ? keyEntity : contactEntity) : null;
-        if (row is not null && (row.SourceObjectKey != item.SourceObjectKey || row.ContactId != contactId))
-        {
-            var before = View(row)!.Value with { Claimed = true };
-            _moved[row.Id] = before;
-            _movedByKey[before.SourceObjectKey] = before;
-            _movedByContact[before.ContactId] = before;
-        }
-
-        return new MemberDecision(verdict.Outcome, row, verdict.Error);
-    }
-
-    /// <summary>Ends a chunk: puts its results in request order.</summary>
-    public void EndChunk() => Results.EndChunk();
-
-    private MembershipRules.Row? View(RecipientListMemberEntity? row) =>
-        row is null ? null
-        : _moved.TryGetValue(row.Id, out var before) ? before
-        : new MembershipRules.Row(row.Id, row.SourceObjectKey, row.ContactId, row.EmailSnapshot, row.Metadata, row.Active, Claimed: false);
 }
+
+/// <summary>A deferred item with the two rows it looked at, as they were before the request.</summary>
+internal sealed record DeferredItem(MemberWrite Item, Guid ContactId, MembershipRules.Row? ByKey, MembershipRules.Row Held);

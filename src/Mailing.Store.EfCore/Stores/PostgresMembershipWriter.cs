@@ -13,7 +13,7 @@ namespace Mailing.Store.EfCore.Stores;
 /// exactly: the statements judge every item against the list as it was before the request, and
 /// the rare items that share a row with another item are judged one by one in request order.
 /// </summary>
-internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
+internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : IMembershipWriter
 {
     private const string Added = "added";
     private const string Updated = "updated";
@@ -29,7 +29,7 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
         var sql = new Sql(connection, run, cancellationToken);
 
         // Sorting and hashing a large snapshot in memory beats spilling it to disk; this transaction only.
-        await sql.ExecuteAsync("SET LOCAL work_mem = '256MB'").ConfigureAwait(false);
+        await sql.ExecuteAsync($"SET LOCAL work_mem = '{workMem}'").ConfigureAwait(false); // validated: digits and a unit
         await sql.ExecuteAsync("""
             CREATE TEMP TABLE mailing_stage (
                 idx integer NOT NULL, source_key text, email text, norm_email text, name text,
@@ -46,7 +46,7 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
         }
 
         await DecideAsync(sql).ConfigureAwait(false);
-        await DecideEntangledAsync(sql).ConfigureAwait(false);
+        await DecideDeferredAsync(sql).ConfigureAwait(false);
         if (run.Change.RejectConflicts)
         {
             await RejectConflictsAsync(sql).ConfigureAwait(false);
@@ -59,6 +59,7 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
 
         var removed = run.Change.RemoveAbsent && run.ListId is not null ? await RemoveAbsentAsync(sql).ConfigureAwait(false) : [];
         await ReportAsync(sql, removed).ConfigureAwait(false);
+        run.Results.Finish();
     }
 
     /// <summary>Streams the items into the staging table; returns how many were received.</summary>
@@ -138,8 +139,8 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
     }
 
     /// <summary>
-    /// Judges every remaining item against the rows with its source key (k) and of its contact (o),
-    /// as <see cref="MembershipRules.Decide"/> does for an item whose rows no other item touches.
+    /// Judges every remaining item by the row with its source key (k), as <see cref="MembershipRules.DecideByKey"/>
+    /// does, except deferred items, whose contact holds another row (o): their outcome stays NULL for now.
     /// </summary>
     private static Task DecideAsync(Sql sql) => sql.ExecuteAsync($"""
         CREATE TEMP TABLE mailing_decide ON COMMIT DROP AS
@@ -147,13 +148,16 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
                k.id AS k_id, k.contact_id AS k_contact, k.email_snapshot AS k_email, k.metadata AS k_metadata, k.active AS k_active,
                o.id AS o_id, o.source_object_key AS o_key, o.active AS o_active,
                CASE
-                 WHEN o.id IS NOT NULL AND o.id IS DISTINCT FROM k.id THEN
-                   CASE WHEN o.active THEN '{DuplicateContact}' WHEN k.id IS NULL THEN '{Reactivated}' ELSE '{DuplicateContact}' END
+                 WHEN o.id IS NOT NULL AND o.id IS DISTINCT FROM k.id THEN NULL -- deferred: judged once the whole request is known
                  WHEN k.id IS NULL THEN '{Added}'
                  WHEN NOT k.active THEN '{Reactivated}'
                  WHEN k.contact_id IS DISTINCT FROM c.id OR k.email_snapshot <> s.email OR k.metadata <> s.metadata THEN '{Updated}'
                  ELSE '{Unchanged}'
                END AS outcome,
+               CASE WHEN (o.id IS NULL OR o.id = k.id) AND k.id IS NOT NULL
+                         AND (NOT k.active OR k.contact_id IS DISTINCT FROM c.id OR k.email_snapshot <> s.email OR k.metadata <> s.metadata)
+                    THEN k.id END AS target_id,
+               0 AS wave,
                NULL::text AS error
         FROM mailing_stage s
         LEFT JOIN mailing_contacts c
@@ -166,89 +170,117 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
         """);
 
     /// <summary>
-    /// Items sharing an existing row with another item (one's source-key row is another's contact
-    /// row) depend on request order: judge just those, in order, with the shared rules.
+    /// Judges the deferred items in request order with <see cref="MembershipRules.DecideDeferred"/>,
+    /// and gives each change a wave: a change that takes a contact another change frees must be
+    /// written after it, or the (list, contact) unique index would see the contact twice.
     /// </summary>
-    private static async Task DecideEntangledAsync(Sql sql)
+    private static async Task DecideDeferredAsync(Sql sql)
     {
-        var entangled = await sql.QueryAsync(
+        var deferred = await sql.QueryAsync(
             """
-            WITH refs AS (
-                SELECT idx, k_id AS row_id FROM mailing_decide WHERE k_id IS NOT NULL
-                UNION ALL
-                SELECT idx, o_id FROM mailing_decide WHERE o_id IS NOT NULL AND o_id IS DISTINCT FROM k_id
-            ), shared AS (SELECT row_id FROM refs GROUP BY row_id HAVING count(*) > 1)
             SELECT d.idx, d.source_key, d.email, d.metadata, d.contact_id,
-                   d.k_id, d.k_contact, d.k_email, d.k_metadata, d.k_active, d.o_id, d.o_key, d.o_active, k.source_object_key
+                   d.k_id, k.source_object_key, d.k_contact, d.k_email, d.k_metadata, d.k_active,
+                   d.o_id, d.o_key, d.o_active, named.source_key IS NOT NULL, claimed.k_id IS NOT NULL
             FROM mailing_decide d
             LEFT JOIN mailing_recipient_list_members k ON k.client_id = @client AND k.id = d.k_id
-            WHERE d.idx IN (SELECT idx FROM refs WHERE row_id IN (SELECT row_id FROM shared))
+            LEFT JOIN (SELECT DISTINCT source_key FROM mailing_stage) named ON named.source_key = d.o_key
+            LEFT JOIN (SELECT k_id FROM mailing_decide WHERE target_id IS NOT NULL) claimed ON claimed.k_id = d.o_id
+            WHERE d.outcome IS NULL
             ORDER BY d.idx
             """,
-            r => (
-                Index: r.GetInt32(0),
-                Item: new MemberWrite(r.GetInt32(0), r.GetString(1), r.GetString(2), null, null, r.GetString(3)),
-                ContactId: r.IsDBNull(4) ? (Guid?)null : r.GetGuid(4),
-                ByKey: r.IsDBNull(5) ? (MembershipRules.Row?)null
-                    : new MembershipRules.Row(r.GetGuid(5), r.GetString(13), r.GetGuid(6), r.GetString(7), r.GetString(8), r.GetBoolean(9), false),
-                ByContact: r.IsDBNull(10) ? (MembershipRules.Row?)null
-                    : new MembershipRules.Row(r.GetGuid(10), r.GetString(11), r.GetGuid(4), string.Empty, string.Empty, r.GetBoolean(12), false))).ConfigureAwait(false);
-        if (entangled.Count == 0)
+            r => new
+            {
+                Index = r.GetInt32(0),
+                Item = new MemberWrite(r.GetInt32(0), r.GetString(1), r.GetString(2), null, null, r.GetString(3)),
+                ContactId = r.GetGuid(4),
+                ByKey = r.IsDBNull(5) ? (MembershipRules.Row?)null
+                    : new MembershipRules.Row(r.GetGuid(5), r.GetString(6), r.GetGuid(7), r.GetString(8), r.GetString(9), r.GetBoolean(10), false),
+                Held = new MembershipRules.Row(r.GetGuid(11), r.GetString(12), r.GetGuid(4), string.Empty, string.Empty, r.GetBoolean(13), false),
+                HeldKeyInRequest = r.GetBoolean(14),
+                HeldClaimed = r.GetBoolean(15),
+            }).ConfigureAwait(false);
+        if (deferred.Count == 0)
         {
             return;
         }
 
-        var claimed = new HashSet<Guid>();
-        foreach (var (index, item, contactId, byKey, byContact) in entangled)
+        // Row → the wave of the change that claimed it (changes of the set-based pass are wave 0).
+        var claimedIn = new Dictionary<Guid, int>();
+        var decisions = new List<(int Index, string Outcome, string? Error, Guid? Target, int Wave)>(deferred.Count);
+        foreach (var d in deferred)
         {
-            var verdict = MembershipRules.Decide(
-                item,
-                contactId,
-                byKey is { } k ? k with { Claimed = claimed.Contains(k.Id) } : null,
-                byContact is { } o ? o with { Claimed = claimed.Contains(o.Id) } : null);
-            if (verdict.RowId is { } rowId)
+            if (d.HeldClaimed)
             {
-                claimed.Add(rowId);
+                claimedIn.TryAdd(d.Held.Id, 0);
             }
 
-            await sql.ExecuteAsync(
-                "UPDATE mailing_decide SET outcome = @outcome, error = @error WHERE idx = @idx",
-                ("outcome", ToCode(verdict.Outcome)), ("error", (object?)verdict.Error ?? DBNull.Value), ("idx", index)).ConfigureAwait(false);
+            var verdict = MembershipRules.DecideDeferred(
+                d.Item,
+                d.ContactId,
+                d.ByKey is { } k ? k with { Claimed = claimedIn.ContainsKey(k.Id) } : null,
+                d.Held with { Claimed = claimedIn.ContainsKey(d.Held.Id) },
+                d.HeldKeyInRequest,
+                sql.Run.Change.RemoveAbsent);
+
+            // Taking a freed contact waits for the wave that freed it.
+            var wave = claimedIn.TryGetValue(d.Held.Id, out var freedIn) ? freedIn + 1 : 1;
+            if (verdict.RowId is { } rowId)
+            {
+                claimedIn[rowId] = wave;
+            }
+
+            decisions.Add((d.Index, ToCode(verdict.Outcome), verdict.Error, verdict.RowId, wave));
         }
+
+        await sql.ExecuteAsync(
+            """
+            UPDATE mailing_decide d SET outcome = v.outcome, error = v.error, target_id = v.target_id, wave = v.wave
+            FROM unnest(@idx, @outcome, @error, @target, @wave) AS v(idx, outcome, error, target_id, wave)
+            WHERE d.idx = v.idx
+            """,
+            ("idx", decisions.Select(x => x.Index).ToArray()),
+            ("outcome", decisions.Select(x => x.Outcome).ToArray()),
+            ("error", decisions.Select(x => x.Error).ToArray()),
+            ("target", decisions.Select(x => x.Target).ToArray()),
+            ("wave", decisions.Select(x => x.Wave).ToArray())).ConfigureAwait(false);
     }
 
     private static async Task RejectConflictsAsync(Sql sql)
     {
         var conflicts = await sql.QueryAsync(
-            $"SELECT source_key, email, o_key, o_active, error FROM mailing_decide WHERE outcome = '{DuplicateContact}' ORDER BY idx LIMIT 1",
-            r => r.IsDBNull(4) ? DuplicateContactError(r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetString(0)) : r.GetString(4)).ConfigureAwait(false);
+            $"SELECT error FROM mailing_decide WHERE outcome = '{DuplicateContact}' ORDER BY idx LIMIT 1", r => r.GetString(0)).ConfigureAwait(false);
         if (conflicts.Count > 0)
         {
             throw new MailingConflictException("Email", conflicts[0]);
         }
     }
 
-    private static string DuplicateContactError(string email, string otherKey, bool otherActive, string key) =>
-        otherActive ? MembershipRules.ActiveElsewhere(email, otherKey) : MembershipRules.RemovedElsewhere(email, otherKey, key);
-
+    /// <summary>
+    /// Writes the changes: updates first, wave by wave (a wave may take contacts the previous one
+    /// freed), then the inserts, whose contacts may have been freed by any update.
+    /// </summary>
     private static async Task WriteMembersAsync(Sql sql)
     {
+        var waves = await sql.QueryAsync("SELECT DISTINCT wave FROM mailing_decide WHERE target_id IS NOT NULL ORDER BY wave", r => r.GetInt32(0)).ConfigureAwait(false);
+        foreach (var wave in waves)
+        {
+            await sql.ExecuteAsync(
+                """
+                UPDATE mailing_recipient_list_members m
+                SET source_object_key = d.source_key, contact_id = d.contact_id, email_snapshot = d.email, metadata = d.metadata,
+                    active = true, removed_at = NULL, updated_at = @now
+                FROM mailing_decide d
+                WHERE d.target_id IS NOT NULL AND d.wave = @wave AND m.client_id = @client AND m.id = d.target_id
+                """,
+                ("wave", wave)).ConfigureAwait(false);
+        }
+
         await sql.ExecuteAsync($"""
             INSERT INTO mailing_recipient_list_members
                 (client_id, id, list_id, contact_id, email_snapshot, source_object_key, metadata, active, removed_at, created_at, updated_at)
             SELECT @client, d.new_member_id, @list, d.contact_id, d.email, d.source_key, d.metadata, true, NULL, @now, @now
             FROM mailing_decide d WHERE d.outcome = '{Added}'
             ORDER BY d.source_key
-            """).ConfigureAwait(false);
-
-        // The changed row is the source key's row, or (re-keying a removed membership) the contact's row.
-        await sql.ExecuteAsync($"""
-            UPDATE mailing_recipient_list_members m
-            SET source_object_key = d.source_key, contact_id = d.contact_id, email_snapshot = d.email, metadata = d.metadata,
-                active = true, removed_at = NULL, updated_at = @now
-            FROM mailing_decide d
-            WHERE d.outcome IN ('{Updated}', '{Reactivated}') AND m.client_id = @client
-              AND m.id = CASE WHEN d.o_id IS NOT NULL AND d.o_id IS DISTINCT FROM d.k_id THEN d.o_id ELSE d.k_id END
             """).ConfigureAwait(false);
     }
 
@@ -293,7 +325,7 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
 
         var items = await sql.QueryAsync(
             $"""
-            SELECT s.idx, s.source_key, coalesce(d.outcome, s.verdict), d.contact_id, s.error, d.error, d.o_key, s.email, d.o_active
+            SELECT s.idx, s.source_key, coalesce(d.outcome, s.verdict), d.contact_id, s.error, d.error, s.email
             FROM mailing_stage s LEFT JOIN mailing_decide d ON d.idx = s.idx
             {(summarized ? $"WHERE coalesce(d.outcome, s.verdict) NOT IN ('{Added}', '{Unchanged}')" : string.Empty)}
             ORDER BY s.idx
@@ -302,14 +334,13 @@ internal sealed class PostgresMembershipWriter(DbContext db) : IMembershipWriter
             {
                 var outcome = FromCode(r.GetString(2));
                 var key = r.IsDBNull(1) ? null : r.GetString(1);
-                var email = r.IsDBNull(7) ? string.Empty : r.GetString(7);
+                var email = r.IsDBNull(6) ? string.Empty : r.GetString(6);
                 var error = outcome switch
                 {
                     MemberOutcome.Invalid => r.GetString(4),
                     _ when !r.IsDBNull(5) => r.GetString(5),
                     MemberOutcome.DuplicateSourceKey => MembershipRules.RepeatedKey(key!),
-                    MemberOutcome.DuplicateContact when r.IsDBNull(6) => MembershipRules.RepeatedEmail(email),
-                    MemberOutcome.DuplicateContact => DuplicateContactError(email, r.GetString(6), r.GetBoolean(8), key!),
+                    MemberOutcome.DuplicateContact => MembershipRules.RepeatedEmail(email),
                     _ => null,
                 };
                 return new MemberResult(r.GetInt32(0), key, outcome, r.IsDBNull(3) ? null : r.GetGuid(3), error);

@@ -22,16 +22,28 @@ public sealed class SqliteStoreConformanceTests : RecipientListStoreConformanceT
     public void Dispose() => _file.Dispose();
 }
 
-/// <summary>The conformance suite on EF Core with PostgreSQL: one database for the run, a fresh client per test.</summary>
+/// <summary>
+/// The conformance suite on EF Core with PostgreSQL through the set-based path (forced even for
+/// one item): one database for the run, a fresh client per test.
+/// </summary>
 public sealed class PostgresStoreConformanceTests(PostgresServer server) : RecipientListStoreConformanceTests
 {
-    private string? _connectionString;
+    protected override void UseStore(MailingBuilder builder) =>
+        builder.UseEntityFrameworkCore(
+            db => db.UseNpgsql(server.GetDatabaseAsync("conformance").GetAwaiter().GetResult()),
+            store => store.PostgresSetBasedThreshold = 0);
 
-    protected override void UseStore(MailingBuilder builder)
-    {
-        _connectionString = server.GetDatabaseAsync("conformance").GetAwaiter().GetResult();
-        builder.UseEntityFrameworkCore(db => db.UseNpgsql(_connectionString));
-    }
+    protected override Task<string> DumpClientAsync(IServiceProvider services, string clientId) =>
+        EfCoreDump.DumpAsync(services.GetRequiredService<MailingDbContext>(), clientId);
+}
+
+/// <summary>The conformance suite on PostgreSQL through the batched path (what small requests take).</summary>
+public sealed class PostgresBatchedStoreConformanceTests(PostgresServer server) : RecipientListStoreConformanceTests
+{
+    protected override void UseStore(MailingBuilder builder) =>
+        builder.UseEntityFrameworkCore(
+            db => db.UseNpgsql(server.GetDatabaseAsync("conformance").GetAwaiter().GetResult()),
+            store => store.PostgresSetBasedThreshold = int.MaxValue - 1);
 
     protected override Task<string> DumpClientAsync(IServiceProvider services, string clientId) =>
         EfCoreDump.DumpAsync(services.GetRequiredService<MailingDbContext>(), clientId);
@@ -43,10 +55,23 @@ internal static class EfCoreDump
     public static async Task<string> DumpAsync(DbContext db, string clientId)
     {
         var text = new StringBuilder();
+        await AssertCountersMatchRowsAsync(db, clientId);
         Append(text, await db.Set<ContactEntity>().AsNoTracking().Where(e => e.ClientId == clientId).OrderBy(e => e.Id).ToListAsync());
         Append(text, await db.Set<RecipientListEntity>().AsNoTracking().Where(e => e.ClientId == clientId).OrderBy(e => e.Id).ToListAsync());
         Append(text, await db.Set<RecipientListMemberEntity>().AsNoTracking().Where(e => e.ClientId == clientId).OrderBy(e => e.Id).ToListAsync());
         return text.ToString();
+    }
+
+    /// <summary>Every dump also checks the invariant that list counters equal the member rows.</summary>
+    private static async Task AssertCountersMatchRowsAsync(DbContext db, string clientId)
+    {
+        var lists = await db.Set<RecipientListEntity>().AsNoTracking().Where(l => l.ClientId == clientId).ToListAsync();
+        foreach (var list in lists)
+        {
+            var members = db.Set<RecipientListMemberEntity>().Where(m => m.ClientId == clientId && m.ListId == list.Id);
+            Assert.Equal(await members.LongCountAsync(), list.MemberCount);
+            Assert.Equal(await members.LongCountAsync(m => m.Active), list.ActiveMemberCount);
+        }
     }
 
     private static void Append<T>(StringBuilder text, List<T> rows)

@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Mailing.Store.EfCore;
+
+/// <summary>Options of the EF Core store, configured by <c>UseEntityFrameworkCore(db =&gt; …, store =&gt; …)</c>.</summary>
+public sealed class MailingEntityFrameworkCoreOptions
+{
+    /// <summary>
+    /// On PostgreSQL, bulk upserts and reconciles with more items than this take the set-based path
+    /// (binary COPY into a staging table, then a few set-based statements); smaller ones take the
+    /// batched path, which costs fewer statements. Both report identical outcomes. Default 1,000;
+    /// 0 sends every request down the set-based path.
+    /// </summary>
+    [Range(0, int.MaxValue - 1)]
+    public int PostgresSetBasedThreshold { get; set; } = 1000;
+
+    /// <summary>
+    /// <c>work_mem</c> for the set-based path's transaction (<c>SET LOCAL</c>), so grouping and
+    /// joining a large snapshot stays in memory. A PostgreSQL memory size such as <c>256MB</c> (default).
+    /// </summary>
+    [Required]
+    [RegularExpression("^[0-9]{1,9}(kB|MB|GB)$", ErrorMessage = "PostgresWorkMem must look like 64MB, 512kB or 1GB.")]
+    public string PostgresWorkMem { get; set; } = "256MB";
+}
+
+/// <summary>The DataAnnotations rules of <see cref="MailingEntityFrameworkCoreOptions"/>, checked by a generated validator.</summary>
+[OptionsValidator]
+internal sealed partial class MailingEntityFrameworkCoreOptionsValidator : IValidateOptions<MailingEntityFrameworkCoreOptions>;

@@ -1,0 +1,89 @@
+using Mailing.RecipientLists;
+using Mailing.Store.EfCore;
+using Mailing.Store.EfCore.Entities;
+using Mailing.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mailing.Tests.Stores;
+
+/// <summary>
+/// The set-based PostgreSQL path, the batched path on PostgreSQL and the batched path on SQLite
+/// must agree exactly: the same random requests (small key and email spaces, so items collide,
+/// move contacts between keys and revive removed members) give the same outcomes, counts and rows.
+/// </summary>
+public sealed class MembershipPathsAgreeTests(PostgresServer server) : IDisposable
+{
+    private readonly TempSqliteFile _sqlite = new();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Every_path_reports_the_same_outcomes_and_leaves_the_same_rows(int seed)
+    {
+        var connectionString = await server.GetDatabaseAsync("paths");
+        await using var setBased = Build(db => db.UseNpgsql(connectionString), threshold: 0);
+        await using var batchedPg = Build(db => db.UseNpgsql(connectionString), threshold: int.MaxValue - 1);
+        await using var batchedSqlite = Build(db => db.UseSqlite(_sqlite.ConnectionString), threshold: 0);
+        var stores = new[] { setBased, batchedPg, batchedSqlite };
+        foreach (var services in stores)
+        {
+            await using var scope = services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<MailingDbContext>().Database.EnsureCreatedAsync(TestContext.Current.CancellationToken);
+        }
+
+        var random = new Random(seed);
+        var clients = stores.Select(_ => MailingScope.ForClient($"paths-{seed}-{Guid.NewGuid():N}")).ToArray();
+        for (var round = 0; round < 40; round++)
+        {
+            var request = Enumerable.Range(0, random.Next(0, 25)).Select(_ => RandomMember(random)).ToList();
+            var reconcile = random.Next(3) > 0;
+            var options = new ReconcileOptions(DryRun: random.Next(4) == 0, RemoveAbsent: random.Next(2) == 0);
+
+            var results = new List<string>();
+            for (var i = 0; i < stores.Length; i++)
+            {
+                await using var scope = stores[i].CreateAsyncScope();
+                var lists = scope.ServiceProvider.GetRequiredService<IRecipientListService>();
+                var result = reconcile
+                    ? await lists.ReconcileAsync(clients[i], "l", request.ToAsyncEnumerable(), options, cancellationToken: TestContext.Current.CancellationToken)
+                    : await lists.UpsertMembersAsync(clients[i], "l", request.ToAsyncEnumerable(), cancellationToken: TestContext.Current.CancellationToken);
+                results.Add(Describe(result) + await RowsAsync(scope.ServiceProvider, clients[i].ClientId));
+            }
+
+            Assert.True(results.Distinct().Count() == 1, $"Round {round} differs:\n{string.Join("\n----\n", results)}");
+        }
+    }
+
+    public void Dispose() => _sqlite.Dispose();
+
+    private static ServiceProvider Build(Action<DbContextOptionsBuilder> database, int threshold)
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddMailing().UseEntityFrameworkCore(database, store => store.PostgresSetBasedThreshold = threshold);
+        return services.BuildServiceProvider();
+    }
+
+    private static MemberInput RandomMember(Random random)
+    {
+        var key = $"k{random.Next(8)}";
+        var email = random.Next(15) == 0 ? "broken" : $"u{random.Next(7)}@example.com";
+        return new MemberInput(key, random.Next(2) == 0 ? email.ToUpperInvariant() : email);
+    }
+
+    private static string Describe(MembershipChangeResult result) =>
+        $"{result.Counts}\n" + string.Join("\n", result.Items.Select(i => $"{i.Index} {i.SourceObjectKey} {i.Outcome} {i.Error}")) + "\n";
+
+    private static async Task<string> RowsAsync(IServiceProvider services, string clientId)
+    {
+        var db = services.GetRequiredService<MailingDbContext>();
+        var rows = await db.Set<RecipientListMemberEntity>().AsNoTracking().Where(m => m.ClientId == clientId)
+            .Select(m => new { m.SourceObjectKey, m.EmailSnapshot, m.Active })
+            .ToListAsync(TestContext.Current.CancellationToken);
+        var lists = await db.Set<RecipientListEntity>().AsNoTracking().Where(l => l.ClientId == clientId)
+            .Select(l => new { l.MemberCount, l.ActiveMemberCount }).ToListAsync(TestContext.Current.CancellationToken);
+        return string.Join("\n", rows.OrderBy(r => r.SourceObjectKey, StringComparer.Ordinal).Select(r => $"{r.SourceObjectKey}={r.EmailSnapshot}:{r.Active}"))
+            + "\n" + string.Join(",", lists.Select(l => $"{l.MemberCount}/{l.ActiveMemberCount}"));
+    }
+}
