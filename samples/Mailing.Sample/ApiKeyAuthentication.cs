@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -27,7 +29,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var clientId = configuration.GetSection("Sample:ApiKeys")[values.ToString()];
+        var clientId = FindClient(values.ToString());
         if (string.IsNullOrEmpty(clientId))
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
@@ -35,6 +37,22 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         var identity = new ClaimsIdentity([new Claim(ClientIdClaim, clientId)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    /// <summary>Finds the key's client: exact (case-sensitive) match, compared in constant time.</summary>
+    private string? FindClient(string presented)
+    {
+        var presentedBytes = Encoding.UTF8.GetBytes(presented);
+        string? match = null;
+        foreach (var entry in configuration.GetSection("Sample:ApiKeys").GetChildren())
+        {
+            if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(entry.Key), presentedBytes))
+            {
+                match = entry.Value;
+            }
+        }
+
+        return match;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

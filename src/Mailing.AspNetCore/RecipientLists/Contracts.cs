@@ -57,13 +57,13 @@ internal sealed record ListResponse(
     long RemovedMemberCount,
     DateTimeOffset? LastReconciledAt,
     ReconcileStatus? LastReconcileStatus,
-    ReconcileReport? LastReconcile,
+    MemberOutcomeCounts? LastReconcileCounts,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
     public static ListResponse From(RecipientList l) => new(
         l.Id, l.Key, l.Audience, l.Type, l.Name, l.Metadata, l.MemberCount, l.ActiveMemberCount, l.RemovedMemberCount,
-        l.LastReconcile?.At, l.LastReconcile?.Status, l.LastReconcile, l.CreatedAt, l.UpdatedAt);
+        l.LastReconcile?.At, l.LastReconcile?.Status, l.LastReconcile?.Counts, l.CreatedAt, l.UpdatedAt);
 }
 
 /// <summary>

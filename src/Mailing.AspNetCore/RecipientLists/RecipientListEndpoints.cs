@@ -104,7 +104,7 @@ internal static class RecipientListEndpoints
         var result = await service.UpsertListAsync(http.Scope(audience), key, body.ToDefinition(), cancellationToken);
         var response = ListResponse.From(result.List);
         return result.Outcome == ListUpsertOutcome.Created
-            ? TypedResults.Created(http.Request.Path, response)
+            ? TypedResults.Created(http.Request.Path + http.Request.QueryString, response)
             : TypedResults.Ok(response);
     }
 
@@ -123,7 +123,7 @@ internal static class RecipientListEndpoints
             http.Scope(audience), key, new MemberInput(sourceObjectKey, body.Email, body.Name, body.Metadata), body.List?.ToDefinition(), cancellationToken);
         var response = MemberResponse.From(result);
         return result.Outcome == MemberOutcome.Added
-            ? TypedResults.Created(http.Request.Path, response)
+            ? TypedResults.Created(http.Request.Path + http.Request.QueryString, response)
             : TypedResults.Ok(response);
     }
 

@@ -63,7 +63,7 @@ internal sealed partial class RecipientListService(
         errors.ThrowIfAny();
 
         var change = new MembershipChange(listWrite, Reconcile: false, DryRun: false, RemoveAbsent: false, RejectConflicts: true);
-        var result = await store.ApplyMembersAsync(scope, listKey, change, One(write), cancellationToken).ConfigureAwait(false);
+        var result = await store.ApplyMembersAsync(scope, listKey, change, new[] { write }.ToAsyncEnumerable(), cancellationToken).ConfigureAwait(false);
         var outcome = result.Items[0].Outcome;
         var stored = await store.FindMemberAsync(scope, listKey, write.SourceObjectKey!, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The store did not persist member '{write.SourceObjectKey}' of list '{listKey}'.");
@@ -150,12 +150,6 @@ internal sealed partial class RecipientListService(
             : new MemberWrite(index, member.SourceObjectKey, member.Email, null, member.Name, InputRules.EmptyObjectJson, string.Join(" ", errors.Select(e => e.Message)));
     }
 
-    private static async IAsyncEnumerable<MemberWrite> One(MemberWrite write)
-    {
-        await Task.CompletedTask.ConfigureAwait(false);
-        yield return write;
-    }
-
     /// <summary>Records the definition's problems in <paramref name="errors"/>; the write is only used once they are known to be none.</summary>
     private static ListDefinitionWrite CheckDefinition(ValidationErrors errors, RecipientListDefinition definition, string key, string prefix)
     {
@@ -171,10 +165,10 @@ internal sealed partial class RecipientListService(
 
     private static string? CheckScope(MailingScope scope)
     {
-        if (string.IsNullOrWhiteSpace(scope.ClientId))
+        if (!InputRules.IsValidClientId(scope.ClientId))
         {
             // The client comes from the host (the authenticated principal), never from end-user input.
-            throw new ArgumentException("The scope has no client id.", nameof(scope));
+            throw new ArgumentException($"The scope's client id must be 1 to {InputRules.MaxClientIdLength} printable characters.", nameof(scope));
         }
 
         return InputRules.CheckAudience(scope.Audience);

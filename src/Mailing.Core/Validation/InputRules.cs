@@ -16,19 +16,9 @@ internal static class InputRules
     public const int MaxMetadataLength = 16 * 1024;
     public const string EmptyObjectJson = "{}";
 
-    /// <summary>Validates a scope; throws <see cref="MailingValidationException"/> naming the field.</summary>
-    public static void EnsureValid(MailingScope scope)
-    {
-        if (string.IsNullOrWhiteSpace(scope.ClientId) || scope.ClientId.Length > MaxClientIdLength || HasControlChars(scope.ClientId))
-        {
-            throw new MailingValidationException("ClientId", $"The client id must be 1 to {MaxClientIdLength} printable characters.");
-        }
-
-        if (CheckAudience(scope.Audience) is { } error)
-        {
-            throw new MailingValidationException("Audience", error);
-        }
-    }
+    /// <summary>Checks a client id (which hosts take from the authenticated principal, not from end users).</summary>
+    public static bool IsValidClientId(string? clientId) =>
+        !string.IsNullOrWhiteSpace(clientId) && clientId.Length <= MaxClientIdLength && !HasControlChars(clientId);
 
     public static string? CheckAudience(string? audience)
     {
@@ -121,13 +111,6 @@ internal static class InputRules
 
         json = compact;
         return null;
-    }
-
-    /// <summary>Parses stored metadata text back into an element the caller can keep.</summary>
-    public static JsonElement ParseMetadata(string? json)
-    {
-        using var document = JsonDocument.Parse(string.IsNullOrEmpty(json) ? EmptyObjectJson : json);
-        return document.RootElement.Clone();
     }
 
     private static string? CheckKey(string? key, string what, int maxLength)

@@ -30,6 +30,11 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
 
         // Sorting and hashing a large snapshot in memory beats spilling it to disk; this transaction only.
         await sql.ExecuteAsync($"SET LOCAL work_mem = '{workMem}'").ConfigureAwait(false); // validated: digits and a unit
+
+        // Every join here pairs the whole snapshot with the list's (or the client's) rows. Statistics of
+        // tables just filled in this very transaction read as empty, and a nested loop planned on them
+        // rescans the snapshot once per row; hash joins stay linear whatever the statistics say.
+        await sql.ExecuteAsync("SET LOCAL enable_nestloop = off").ConfigureAwait(false);
         await sql.ExecuteAsync("""
             CREATE TEMP TABLE mailing_stage (
                 idx integer NOT NULL, source_key text, email text, norm_email text, name text,
@@ -46,6 +51,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         }
 
         await DecideAsync(sql).ConfigureAwait(false);
+
+        // Temporary tables get no statistics on their own; without them the planner nests loops over them.
+        await sql.ExecuteAsync("ANALYZE mailing_decide").ConfigureAwait(false);
         await DecideDeferredAsync(sql).ConfigureAwait(false);
         if (run.Change.RejectConflicts)
         {
@@ -130,11 +138,17 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             ORDER BY s.norm_email
             ON CONFLICT DO NOTHING
             """).ConfigureAwait(false);
+        // Lock the contacts in id order first, so two requests renaming shared contacts cannot deadlock.
         await sql.ExecuteAsync("""
-            UPDATE mailing_contacts c SET name = s.name, updated_at = @now
-            FROM mailing_stage s
-            WHERE s.verdict IS NULL AND s.name IS NOT NULL AND c.name IS DISTINCT FROM s.name
-              AND c.client_id = @client AND c.audience = @audience AND c.normalized_email = s.norm_email
+            WITH renamed AS (
+                SELECT c.client_id, c.id, s.name
+                FROM mailing_contacts c JOIN mailing_stage s
+                  ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = s.norm_email
+                WHERE s.verdict IS NULL AND s.name IS NOT NULL AND c.name IS DISTINCT FROM s.name
+                ORDER BY c.id
+                FOR UPDATE OF c)
+            UPDATE mailing_contacts c SET name = r.name, updated_at = @now
+            FROM renamed r WHERE c.client_id = r.client_id AND c.id = r.id
             """).ConfigureAwait(false);
     }
 

@@ -57,7 +57,7 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
         Assert.Equal((2, 1, 1), (list.GetProperty("memberCount").GetInt32(), list.GetProperty("activeMemberCount").GetInt32(), list.GetProperty("removedMemberCount").GetInt32()));
         Assert.Equal("completed_with_errors", list.GetProperty("lastReconcileStatus").GetString());
         Assert.Equal(JsonValueKind.String, list.GetProperty("lastReconciledAt").ValueKind);
-        var counts = list.GetProperty("lastReconcile").GetProperty("counts");
+        var counts = list.GetProperty("lastReconcileCounts");
         Assert.Equal((1, 1, 1), (counts.GetProperty("unchanged").GetInt32(), counts.GetProperty("removed").GetInt32(), counts.GetProperty("invalid").GetInt32()));
     }
 
