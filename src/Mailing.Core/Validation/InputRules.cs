@@ -77,9 +77,7 @@ internal static class InputRules
             return $"The email address must be at most {MaxEmailLength} characters.";
         }
 
-        // MailAddress accepts display names and comments ("Ann <ann@x.org>"); only a bare address is an address here.
-        if (!MailAddress.TryCreate(candidate, out var parsed) || !string.Equals(parsed.Address, candidate, StringComparison.Ordinal)
-            || parsed.Host.Length == 0 || candidate.Any(char.IsWhiteSpace))
+        if (!IsPlainAsciiAddress(candidate) && !IsMailAddress(candidate))
         {
             return $"'{Truncate(candidate)}' is not a valid email address.";
         }
@@ -112,6 +110,53 @@ internal static class InputRules
         json = compact;
         return null;
     }
+
+    /// <summary>
+    /// The fast path for the common case: dot-atom local part and a dotted ASCII host
+    /// (<c>first.last+tag@mail.example.org</c>). Anything else goes to <see cref="IsMailAddress"/>.
+    /// </summary>
+    private static bool IsPlainAsciiAddress(string address)
+    {
+        var at = address.IndexOf('@', StringComparison.Ordinal);
+        if (at <= 0 || at != address.LastIndexOf('@') || at == address.Length - 1)
+        {
+            return false;
+        }
+
+        var local = address.AsSpan(0, at);
+        var host = address.AsSpan(at + 1);
+        if (local[0] == '.' || local[^1] == '.' || local.Contains("..", StringComparison.Ordinal)
+            || host[0] is '.' or '-' || host[^1] is '.' or '-' || host.Contains("..", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in local)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~.".Contains(c, StringComparison.Ordinal)))
+            {
+                return false;
+            }
+        }
+
+        foreach (var c in host)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The general rules, as <see cref="MailAddress"/> parses them, but only for a bare address:
+    /// display names and comments ("Ann &lt;ann@x.org&gt;") are not addresses here.
+    /// </summary>
+    private static bool IsMailAddress(string address) =>
+        MailAddress.TryCreate(address, out var parsed) && string.Equals(parsed.Address, address, StringComparison.Ordinal)
+        && parsed.Host.Length > 0 && !address.Any(char.IsWhiteSpace);
 
     private static string? CheckKey(string? key, string what, int maxLength)
     {

@@ -68,11 +68,9 @@ internal sealed class RecipientListMemberConfiguration : IEntityTypeConfiguratio
         b.HasIndex(m => new { m.ClientId, m.ListId, m.SourceObjectKey }).IsUnique().HasDatabaseName("ux_mailing_list_members_source_key");
         b.HasIndex(m => new { m.ClientId, m.ListId, m.ContactId }).IsUnique().HasDatabaseName("ux_mailing_list_members_contact");
         b.HasIndex(m => new { m.ClientId, m.ContactId }).HasDatabaseName("ix_mailing_list_members_contact");
-        b.HasOne<RecipientListEntity>().WithMany()
-            .HasForeignKey(m => new { m.ClientId, m.ListId }).HasPrincipalKey(l => new { l.ClientId, l.Id })
-            .OnDelete(DeleteBehavior.Cascade);
-        b.HasOne<ContactEntity>().WithMany()
-            .HasForeignKey(m => new { m.ClientId, m.ContactId }).HasPrincipalKey(c => new { c.ClientId, c.Id })
-            .OnDelete(DeleteBehavior.Restrict);
+
+        // No foreign keys on purpose: a bulk insert would run two FK triggers per member (six times the
+        // cost of the insert itself at a million members). Members are only ever written by the store,
+        // in the transaction that resolved their list and contacts.
     }
 }

@@ -42,7 +42,6 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             ) ON COMMIT DROP
             """).ConfigureAwait(false);
         run.Results.Receive(await CopyAsync(connection, run, members, cancellationToken).ConfigureAwait(false));
-        await sql.ExecuteAsync("ANALYZE mailing_stage").ConfigureAwait(false);
 
         await ScreenAsync(sql).ConfigureAwait(false);
         if (!run.Change.DryRun)
@@ -52,8 +51,6 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
 
         await DecideAsync(sql).ConfigureAwait(false);
 
-        // Temporary tables get no statistics on their own; without them the planner nests loops over them.
-        await sql.ExecuteAsync("ANALYZE mailing_decide").ConfigureAwait(false);
         await DecideDeferredAsync(sql).ConfigureAwait(false);
         if (run.Change.RejectConflicts)
         {
@@ -79,18 +76,20 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
+            // Field writes are synchronous: they fill Npgsql's buffer (flushing it now and then), and the
+            // async overloads would allocate a Task per field — ten million of them for a million members.
             await foreach (var item in members.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(item.Index, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                await WriteTextAsync(importer, item.SourceObjectKey, cancellationToken).ConfigureAwait(false);
-                await WriteTextAsync(importer, item.Email, cancellationToken).ConfigureAwait(false);
-                await WriteTextAsync(importer, item.NormalizedEmail, cancellationToken).ConfigureAwait(false);
-                await WriteTextAsync(importer, item.Name, cancellationToken).ConfigureAwait(false);
-                await WriteTextAsync(importer, item.MetadataJson, cancellationToken).ConfigureAwait(false);
-                await WriteTextAsync(importer, item.Error, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(Guid.CreateVersion7(run.Now), NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(Guid.CreateVersion7(run.Now), NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+                importer.StartRow();
+                importer.Write(item.Index, NpgsqlDbType.Integer);
+                WriteText(importer, item.SourceObjectKey);
+                WriteText(importer, item.Email);
+                WriteText(importer, item.NormalizedEmail);
+                WriteText(importer, item.Name);
+                WriteText(importer, item.MetadataJson);
+                WriteText(importer, item.Error);
+                importer.Write(Guid.CreateVersion7(run.Now), NpgsqlDbType.Uuid);
+                importer.Write(Guid.CreateVersion7(run.Now), NpgsqlDbType.Uuid);
                 count++;
             }
 
@@ -100,8 +99,17 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         return count;
     }
 
-    private static ValueTask WriteTextAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken) =>
-        value is null ? new ValueTask(importer.WriteNullAsync(cancellationToken)) : new ValueTask(importer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken));
+    private static void WriteText(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, NpgsqlDbType.Text);
+        }
+    }
 
     /// <summary>
     /// Marks invalid items, repeated source keys and repeated contacts (first occurrence wins; an
