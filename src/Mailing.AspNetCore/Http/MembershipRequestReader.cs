@@ -96,38 +96,22 @@ internal static class MembershipRequestReader
 
     private static string MembersPropertyName(JsonSerializerOptions options) => options.PropertyNamingPolicy?.ConvertName("Members") ?? "Members";
 
-    private static async IAsyncEnumerable<MemberInput> ReadNdjson(Stream body, JsonSerializerOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var index = 0;
-        var items = JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(body, topLevelValues: true, options, cancellationToken);
-        await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
-        while (true)
-        {
-            MemberInput member;
-            try
-            {
-                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                {
-                    yield break;
-                }
-
-                member = enumerator.Current?.ToInput() ?? new MemberInput(null, null);
-            }
-            catch (JsonException ex)
-            {
-                throw MemberError(index, ex, $"line {index + 1}");
-            }
-
-            index++;
-            yield return member;
-        }
-    }
+    private static IAsyncEnumerable<MemberInput> ReadNdjson(Stream body, JsonSerializerOptions options, CancellationToken cancellationToken) =>
+        Members(JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(body, topLevelValues: true, options, cancellationToken), cancellationToken);
 
     private static async IAsyncEnumerable<MemberInput> ReadArray(Spool spool, (long Start, long End) range, JsonSerializerOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var index = 0;
         await using var segment = spool.OpenSegment(range.Start, range.End - range.Start);
-        var items = JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(segment, options, cancellationToken);
+        await foreach (var member in Members(JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(segment, options, cancellationToken), cancellationToken).ConfigureAwait(false))
+        {
+            yield return member;
+        }
+    }
+
+    /// <summary>Turns deserialized items into inputs, and a JSON error into a 400 naming the member.</summary>
+    private static async IAsyncEnumerable<MemberInput> Members(IAsyncEnumerable<MemberItem?> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var index = 0;
         await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
         while (true)
         {
@@ -143,7 +127,7 @@ internal static class MembershipRequestReader
             }
             catch (JsonException ex)
             {
-                throw MemberError(index, ex, where: null);
+                throw MemberError(index, ex);
             }
 
             index++;
@@ -151,12 +135,12 @@ internal static class MembershipRequestReader
         }
     }
 
-    private static RequestBodyException MemberError(int index, JsonException ex, string? where)
+    private static RequestBodyException MemberError(int index, JsonException ex)
     {
         // Paths come relative to the member ("$.email") or to the array ("$[3].email").
         var path = ex.Path ?? "$";
         var field = path.StartsWith("$[", StringComparison.Ordinal) ? "members" + path[1..] : $"members[{index}]{path[1..]}";
-        return new RequestBodyException(field, $"'{field}' has the wrong JSON type or is malformed{(where is null ? string.Empty : $" ({where})")}.");
+        return new RequestBodyException(field, $"'{field}' has the wrong JSON type or is malformed.");
     }
 
     private static async Task<Spool> SpoolAsync(Stream body, long? contentLength, CancellationToken cancellationToken)
