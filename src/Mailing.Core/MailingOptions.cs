@@ -12,4 +12,11 @@ public sealed class MailingOptions
     /// <summary>Largest page size a caller may ask for. Default 1000.</summary>
     [Range(1, 10_000)]
     public int MaxPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Recipients per page of an audience run (<see cref="Audiences.IAudiencePager"/>). Default 1000.
+    /// Never rejected: 0 or negative means the default, more than <see cref="Audiences.AudiencePaging.MaxPageSize"/>
+    /// means that maximum (see <see cref="Audiences.AudiencePaging.ClampPageSize"/>).
+    /// </summary>
+    public int AudiencePageSize { get; set; } = Audiences.AudiencePaging.DefaultPageSize;
 }
