@@ -4,6 +4,19 @@ namespace Mailing.Benchmarks;
 
 internal static class Program
 {
-    /// <summary>Runs the benchmarks named on the command line, e.g. <c>--filter *SqliteBulkUpsert*</c>.</summary>
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>
+    /// Runs a store-level harness scenario when the first argument names one (e.g.
+    /// <c>audience-paging --connection "Host=…"</c>); otherwise hands the arguments to BenchmarkDotNet
+    /// (e.g. <c>--filter *SqliteBulkUpsert*</c>).
+    /// </summary>
+    private static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == AudiencePagingHarness.Name)
+        {
+            return await AudiencePagingHarness.RunAsync(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -12,6 +12,8 @@ namespace Mailing.Store.EfCore.Stores;
 internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider time) : IAudienceStore
     where TContext : DbContext
 {
+    private readonly Dictionary<string, List<Guid>> _resolvedLists = new(StringComparer.Ordinal);
+
     public async Task<long> CountAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken)
     {
         var query = await SelectAsync(clientId, selection, maxMembershipId: null, cancellationToken).ConfigureAwait(false);
@@ -27,16 +29,101 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         return max is { } id ? new AudienceCeiling(id, maxMembershipId) : null;
     }
 
+    /// <remarks>
+    /// Reads window by window, so every query touches about one page of rows whatever join the planner
+    /// picks and however far into the audience the run is. A window's candidates are the next
+    /// <paramref name="limit"/> contact ids of each driving index (each list's
+    /// <c>(client_id, list_id, contact_id)</c> index, or the audience's contacts when there are no lists),
+    /// read by an ordered seek with LIMIT and cut at the smallest of their last ids; the page query then
+    /// looks those contacts up by primary key and applies the filters. (A single ORDER BY … LIMIT over the
+    /// whole remaining range let PostgreSQL pick hash joins or range scans on misestimated statistics:
+    /// 60–350 ms per page at 100k members instead of a few.)
+    /// </remarks>
     public async Task<IReadOnlyList<AudienceRecipient>> ReadPageAsync(
         string clientId, AudienceSelection selection, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
     {
-        var query = await SelectAsync(clientId, selection, ceiling.MaxMembershipId, cancellationToken).ConfigureAwait(false);
-        var rows = await query.Between(afterContactId, ceiling.MaxContactId)
-            .OrderBy(c => c.Id)
-            .Take(limit)
-            .Select(c => new { c.Id, c.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes)))];
+        ArgumentNullException.ThrowIfNull(selection);
+        var audience = selection.Audience ?? MailingScope.DefaultAudience;
+        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
+        var page = new List<AudienceRecipient>(Math.Min(limit, 10_000));
+        var after = afterContactId;
+        while (page.Count < limit)
+        {
+            var (candidates, end, exhausted) = await WindowAsync(clientId, audience, listIds, ceiling, after, limit, cancellationToken).ConfigureAwait(false);
+            if (candidates.Count > 0)
+            {
+                // The window's id range lets the primary key scan one contiguous range; the candidate list then picks the members.
+                var rows = await Select(clientId, selection, listIds: null, maxMembershipId: null)
+                    .Between(after, end)
+                    .Where(c => candidates.Contains(c.Id))
+                    .OrderBy(c => c.Id)
+                    .Take(limit - page.Count)
+                    .Select(c => new { c.Id, c.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                page.AddRange(rows.Select(r => new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes))));
+            }
+
+            // A full page returns at once (the caller resumes after its last id); otherwise the whole window
+            // was taken and the next one starts after its end.
+            if (exhausted)
+            {
+                break;
+            }
+
+            after = end;
+        }
+
+        return page;
+    }
+
+    /// <summary>
+    /// The next window after <paramref name="after"/>: the candidate contact ids (sorted, distinct) up to
+    /// its end, which is the smallest last id among the driving indexes that had <paramref name="size"/>
+    /// ids left, or the ceiling when none had (then the window is the last one).
+    /// </summary>
+    private async Task<(List<Guid> Candidates, Guid End, bool Exhausted)> WindowAsync(
+        string clientId, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after, int size, CancellationToken cancellationToken)
+    {
+        var drivers = new List<IQueryable<Guid>>();
+        if (listIds is null)
+        {
+            drivers.Add(ContactQueries.Live(db, clientId, audience).Between(after, ceiling.MaxContactId).Select(c => c.Id));
+        }
+        else
+        {
+            foreach (var listId in listIds)
+            {
+                var members = Memberships(clientId, [listId], ceiling.MaxMembershipId);
+                if (after is { } lower)
+                {
+                    members = members.Where(m => m.ContactId.CompareTo(lower) > 0);
+                }
+
+                var upper = ceiling.MaxContactId;
+                drivers.Add(members.Where(m => m.ContactId.CompareTo(upper) <= 0).Select(m => m.ContactId));
+            }
+        }
+
+        var end = ceiling.MaxContactId;
+        var exhausted = true;
+        var found = new List<Guid>();
+        foreach (var ids in drivers)
+        {
+            // The size-th next id without OFFSET: the last of the first `size` ids of an ordered index seek.
+            var next = await ids.OrderBy(id => id).Take(size).ToListAsync(cancellationToken).ConfigureAwait(false);
+            found.AddRange(next);
+            if (next.Count == size)
+            {
+                exhausted = false;
+                if (next[^1].CompareTo(end) < 0)
+                {
+                    end = next[^1];
+                }
+            }
+        }
+
+        var candidates = found.Where(id => id.CompareTo(end) <= 0).Distinct().Order().ToList();
+        return (candidates, end, exhausted && end == ceiling.MaxContactId);
     }
 
     /// <summary>
@@ -47,28 +134,20 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     {
         ArgumentNullException.ThrowIfNull(selection);
         var audience = selection.Audience ?? MailingScope.DefaultAudience;
+        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
+        return Select(clientId, selection, listIds, maxMembershipId);
+    }
+
+    /// <summary>The selection as a query; without <paramref name="listIds"/> list membership is not checked (the caller did).</summary>
+    private IQueryable<ContactEntity> Select(string clientId, AudienceSelection selection, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId)
+    {
+        var audience = selection.Audience ?? MailingScope.DefaultAudience;
         var query = ContactQueries.Live(db, clientId, audience, selection.Attributes)
             .Where(c => c.Status == ContactStatuses.Active);
 
-        if (selection.Lists is { Count: > 0 } keys)
+        if (listIds is not null)
         {
-            var listIds = await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false);
-            var members = db.Set<RecipientListMemberEntity>().Where(m => m.ClientId == clientId && m.Active);
-            if (maxMembershipId is { } bound)
-            {
-                members = members.Where(m => m.Id.CompareTo(bound) <= 0);
-            }
-
-            if (listIds.Count == 1)
-            {
-                var listId = listIds[0];
-                members = members.Where(m => m.ListId == listId);
-            }
-            else
-            {
-                members = members.Where(m => listIds.Contains(m.ListId));
-            }
-
+            var members = Memberships(clientId, listIds, maxMembershipId);
             query = query.Where(c => members.Any(m => m.ContactId == c.Id));
         }
 
@@ -77,7 +156,40 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
             .WithAnyPhonePrefix(selection.PhonePrefixes?.Select(p => p!).ToList());
     }
 
+    /// <summary>Active memberships of the lists, up to <paramref name="maxMembershipId"/>.</summary>
+    private IQueryable<RecipientListMemberEntity> Memberships(string clientId, IReadOnlyList<Guid> listIds, Guid? maxMembershipId)
+    {
+        var members = db.Set<RecipientListMemberEntity>().AsNoTracking().Where(m => m.ClientId == clientId && m.Active);
+        if (maxMembershipId is { } bound)
+        {
+            members = members.Where(m => m.Id.CompareTo(bound) <= 0);
+        }
+
+        if (listIds.Count == 1)
+        {
+            var listId = listIds[0];
+            return members.Where(m => m.ListId == listId);
+        }
+
+        var ids = listIds.ToList();
+        return members.Where(m => ids.Contains(m.ListId));
+    }
+
     private async Task<List<Guid>> ResolveListsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    {
+        // A run reads many pages through one scoped store: resolve its lists once (list ids never change).
+        var cacheKey = $"{clientId}\n{audience}\n{string.Join('\n', keys)}";
+        if (_resolvedLists.TryGetValue(cacheKey, out var cached))
+        {
+            return cached;
+        }
+
+        var resolved = await LoadListIdsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false);
+        _resolvedLists[cacheKey] = resolved;
+        return resolved;
+    }
+
+    private async Task<List<Guid>> LoadListIdsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
     {
         var wanted = keys.Select(k => k!).ToList();
         var found = await db.Set<RecipientListEntity>().AsNoTracking()

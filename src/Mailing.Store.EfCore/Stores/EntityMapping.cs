@@ -60,8 +60,15 @@ internal static class EntityMapping
     private static MemberOutcomeCounts DeserializeCounts(string? json) =>
         string.IsNullOrEmpty(json) ? new MemberOutcomeCounts() : JsonSerializer.Deserialize<MemberOutcomeCounts>(json) ?? new MemberOutcomeCounts();
 
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
     public static JsonElement ParseObject(string? json)
     {
+        if (string.IsNullOrEmpty(json) || json == "{}")
+        {
+            return EmptyObject;
+        }
+
         using var document = JsonDocument.Parse(string.IsNullOrEmpty(json) ? "{}" : json);
         return document.RootElement.Clone();
     }

@@ -201,6 +201,28 @@ public abstract partial class RecipientListStoreConformanceTests
         Assert.True(pages[^1].Checkpoint.Completed);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stretches_the_filters_leave_empty_are_skipped_without_empty_pages(bool withList)
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 9; i++)
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(2));
+            var tags = i is 1 or 7 or 8 ? new[] { "late" } : [];
+            ids.Add((await Contacts(s => s.CreateAsync(Scope, new ContactInput($"u{i}@example.com", Tags: tags), Ct))).Id);
+        }
+
+        await Bulk("l", Enumerable.Range(0, 9).Select(i => Member($"k{i}", $"u{i}@example.com")).ToList());
+        var selection = new AudienceSelection { Lists = withList ? ["l"] : null, Tags = ["late"] };
+
+        var pages = await Pages(selection, await Start(selection), pageSize: 2);
+
+        Assert.Equal([(1, 2, false), (2, 1, true)], pages.Select(p => (p.Number, p.Recipients.Count, p.IsLast)));
+        Assert.Equal([ids[1], ids[7], ids[8]], pages.SelectMany(p => p.Recipients).Select(r => r.ContactId));
+    }
+
     [Fact]
     public async Task An_exact_multiple_of_the_page_size_ends_without_an_empty_page()
     {
