@@ -62,7 +62,7 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         var now = StoreClock.Now(time);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var members = db.Set<RecipientListMemberEntity>().Where(m => m.ClientId == scope.ClientId && m.ContactId == id && m.Active);
-        var lists = await members.Select(m => m.ListId).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var lists = await members.Select(m => m.ListId).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false);
 
         // Lock the lists first, in id order, as list writers do (list row, then contacts), so the two never deadlock.
         foreach (var listId in lists.Order())
@@ -88,13 +88,11 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         await db.Set<ContactTagEntity>().Where(t => t.ClientId == scope.ClientId && t.ContactId == id)
             .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
 
-        var removed = await members.ExecuteUpdateAsync(
+        // Only the memberships of the lists locked above: their counters move in step. A membership another
+        // writer adds meanwhile (to a list not locked here) stays, and is harmless: deleted contacts are in no audience.
+        await members.Where(m => lists.Contains(m.ListId)).ExecuteUpdateAsync(
             s => s.SetProperty(m => m.Active, false).SetProperty(m => m.RemovedAt, now).SetProperty(m => m.UpdatedAt, now),
             cancellationToken).ConfigureAwait(false);
-        if (removed != lists.Count)
-        {
-            throw new InvalidOperationException("The contact's memberships changed while it was being deleted.");
-        }
 
         foreach (var listId in lists)
         {
