@@ -32,7 +32,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "Mailing sample API";
-    document.Info.Description = "Client-scoped recipient lists. Authenticate with the X-Api-Key header.";
+    document.Info.Description = "Client-scoped recipient lists, contacts and audience counts. Authenticate with the X-Api-Key header.";
     document.Components ??= new OpenApiComponents();
     document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
     document.Components.SecuritySchemes[ApiKeyAuthenticationHandler.SchemeName] = new OpenApiSecurityScheme

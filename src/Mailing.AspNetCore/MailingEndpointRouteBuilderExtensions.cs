@@ -1,3 +1,5 @@
+using Mailing.AspNetCore.Audiences;
+using Mailing.AspNetCore.Contacts;
 using Mailing.AspNetCore.Http;
 using Mailing.AspNetCore.RecipientLists;
 using Microsoft.AspNetCore.Builder;
@@ -29,6 +31,8 @@ public static class MailingEndpointRouteBuilderExtensions
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         RecipientListEndpoints.Map(group);
+        ContactEndpoints.Map(group);
+        AudienceEndpoints.Map(group);
         return group;
     }
 }

@@ -20,4 +20,11 @@ public sealed class MailingOptions
     /// </summary>
     [Range(1, 100_000_000)]
     public int ItemDetailLimit { get; set; } = 10_000;
+
+    /// <summary>
+    /// Recipients per page of an audience run (<see cref="Audiences.IAudiencePager"/>). Default 1000.
+    /// Never rejected: 0 or negative means the default, more than <see cref="Audiences.AudiencePaging.MaxPageSize"/>
+    /// means that maximum (see <see cref="Audiences.AudiencePaging.ClampPageSize"/>).
+    /// </summary>
+    public int AudiencePageSize { get; set; } = Audiences.AudiencePaging.DefaultPageSize;
 }

@@ -46,6 +46,8 @@ public static class MailingEntityFrameworkCoreBuilderExtensions
         }
 
         builder.Services.TryAddScoped<IRecipientListStore, EfCoreRecipientListStore<TContext>>();
+        builder.Services.TryAddScoped<IContactStore, EfCoreContactStore<TContext>>();
+        builder.Services.TryAddScoped<IAudienceStore, EfCoreAudienceStore<TContext>>();
         builder.Services.TryAddScoped<IMailingStoreInitializer, EfCoreStoreInitializer<TContext>>();
         return builder;
     }

@@ -6,13 +6,14 @@ namespace Microsoft.EntityFrameworkCore;
 public static class MailingModelBuilderExtensions
 {
     /// <summary>
-    /// Maps Mailing's tables (<c>mailing_contacts</c>, <c>mailing_recipient_lists</c>,
+    /// Maps Mailing's tables (<c>mailing_contacts</c>, <c>mailing_contact_tags</c>, <c>mailing_recipient_lists</c>,
     /// <c>mailing_recipient_list_members</c>) into this model.
     /// </summary>
     public static ModelBuilder UseMailing(this ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
         modelBuilder.ApplyConfiguration(new ContactConfiguration());
+        modelBuilder.ApplyConfiguration(new ContactTagConfiguration());
         modelBuilder.ApplyConfiguration(new RecipientListConfiguration());
         modelBuilder.ApplyConfiguration(new RecipientListMemberConfiguration());
         return modelBuilder;

@@ -1,4 +1,6 @@
 using Mailing;
+using Mailing.Audiences;
+using Mailing.Contacts;
 using Mailing.DependencyInjection;
 using Mailing.RecipientLists;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,6 +30,10 @@ public static class MailingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailingOptions>, MailingOptionsCrossFieldValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<IRecipientListService, RecipientListService>();
+        services.TryAddScoped<IContactService, ContactService>();
+        services.TryAddScoped<AudienceService>();
+        services.TryAddScoped<IAudienceService>(sp => sp.GetRequiredService<AudienceService>());
+        services.TryAddScoped<IAudiencePager>(sp => sp.GetRequiredService<AudienceService>());
         return new MailingBuilder(services);
     }
 }

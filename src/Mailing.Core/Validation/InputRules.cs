@@ -15,6 +15,11 @@ internal static class InputRules
     public const int MaxEmailLength = 254;
     public const int MaxMetadataLength = 16 * 1024;
     public const string EmptyObjectJson = "{}";
+    public const int MaxTagLength = 64;
+    public const int MaxTags = 50;
+    public const int MaxExternalIdLength = 200;
+    public const int MaxTimeZoneLength = 64;
+    public const int MaxAttributeNameLength = 64;
 
     /// <summary>Checks a client id (which hosts take from the authenticated principal, not from end users).</summary>
     public static bool IsValidClientId(string? clientId) =>
@@ -157,6 +162,101 @@ internal static class InputRules
     private static bool IsMailAddress(string address) =>
         MailAddress.TryCreate(address, out var parsed) && string.Equals(parsed.Address, address, StringComparison.Ordinal)
         && parsed.Host.Length > 0 && !address.Any(char.IsWhiteSpace);
+
+    /// <summary>
+    /// Normalizes a phone number to E.164: <c>+</c> and 8–15 digits (not starting with 0), or 11 digits
+    /// starting with 7 (seed 002's <c>7XXXXXXXXXX</c>, read as <c>+7XXXXXXXXXX</c>). Spaces, dashes, dots
+    /// and parentheses are ignored.
+    /// </summary>
+    public static string? CheckPhone(string phone, out string normalized)
+    {
+        normalized = string.Empty;
+        if (!TryDigits(phone, out var plus, out var digits))
+        {
+            return $"'{Truncate(phone)}' is not a phone number: use digits with an optional leading '+'.";
+        }
+
+        if (plus && digits.Length is >= 8 and <= 15 && digits[0] != '0')
+        {
+            normalized = "+" + digits;
+            return null;
+        }
+
+        if (!plus && digits.Length == 11 && digits[0] == '7')
+        {
+            normalized = "+" + digits;
+            return null;
+        }
+
+        return $"'{Truncate(phone)}' is not a phone number in international form: '+', the country code and the number, 8 to 15 digits in all (e.g. +79161234567).";
+    }
+
+    /// <summary>Normalizes a phone prefix (a country or operator code such as <c>7916</c> or <c>+1</c>) to <c>+digits</c>.</summary>
+    public static string? CheckPhonePrefix(string? prefix, out string normalized)
+    {
+        normalized = string.Empty;
+        if (prefix is null || !TryDigits(prefix, out _, out var digits) || digits.Length is 0 or > 15 || digits[0] == '0')
+        {
+            return $"'{Truncate(prefix ?? "null")}' is not a phone prefix: 1 to 15 digits with an optional leading '+', not starting with 0.";
+        }
+
+        normalized = "+" + digits;
+        return null;
+    }
+
+    /// <summary>Checks an IANA time zone id (<c>Europe/Moscow</c>); Windows ids are not accepted.</summary>
+    public static string? CheckTimeZone(string? timeZone)
+    {
+        if (timeZone is null)
+        {
+            return null;
+        }
+
+        return timeZone.Length is > 0 and <= MaxTimeZoneLength && !HasControlChars(timeZone)
+            && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var zone) && zone.HasIanaId
+            ? null
+            : $"'{Truncate(timeZone)}' is not an IANA time zone id (e.g. Europe/Moscow or America/New_York).";
+    }
+
+    public static string? CheckTag(string? tag) =>
+        string.IsNullOrWhiteSpace(tag) ? "A tag must not be empty."
+        : tag.Length > MaxTagLength ? $"A tag must be at most {MaxTagLength} characters."
+        : HasControlChars(tag) || tag.Trim().Length != tag.Length ? "A tag must not contain control characters or leading/trailing spaces."
+        : null;
+
+    public static string? CheckExternalId(string? externalId) =>
+        externalId is null ? null : CheckKey(externalId, "external id", MaxExternalIdLength);
+
+    /// <summary>Attribute names used in filters: letters, digits, '_' and '-' (they end up in JSON paths).</summary>
+    public static string? CheckAttributeName(string? name) =>
+        string.IsNullOrEmpty(name) || name.Length > MaxAttributeNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+            ? $"An attribute name must be 1 to {MaxAttributeNameLength} letters, digits, '_' or '-'."
+            : null;
+
+    private static bool TryDigits(string value, out bool plus, out string digits)
+    {
+        plus = false;
+        var buffer = new System.Text.StringBuilder(value.Length);
+        foreach (var c in value.Trim())
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                buffer.Append(c);
+            }
+            else if (c == '+' && !plus && buffer.Length == 0)
+            {
+                plus = true;
+            }
+            else if (c is not (' ' or '-' or '(' or ')' or '.'))
+            {
+                digits = string.Empty;
+                return false;
+            }
+        }
+
+        digits = buffer.ToString();
+        return true;
+    }
 
     private static string? CheckKey(string? key, string what, int maxLength)
     {

@@ -5,6 +5,8 @@ internal sealed class ValidationErrors
 {
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
+    public bool Any => _errors.Count > 0;
+
     public ValidationErrors Check(string field, string? error)
     {
         if (error is not null)

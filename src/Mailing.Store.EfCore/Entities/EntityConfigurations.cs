@@ -21,6 +21,42 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<ContactEnt
             .IsUnique()
             .HasFilter("normalized_email IS NOT NULL")
             .HasDatabaseName("ux_mailing_contacts_email");
+
+        // Contacts (issue 3): nullable or defaulted columns only, see ContactEntity.
+        b.Property(c => c.Phone).HasColumnName("phone").HasMaxLength(16);
+        b.Property(c => c.TimeZone).HasColumnName("time_zone").HasMaxLength(64);
+        b.Property(c => c.Tags).HasColumnName("tags");
+        b.Property(c => c.Attributes).HasColumnName("attributes");
+        b.Property(c => c.Status).HasColumnName("status").HasMaxLength(16).HasDefaultValue(ContactStatuses.Active);
+        b.Property(c => c.ExternalId).HasColumnName("external_id").HasMaxLength(200);
+        b.Property(c => c.DeletedAt).HasColumnName("deleted_at");
+        b.HasIndex(c => new { c.ClientId, c.Audience, c.Phone })
+            .IsUnique()
+            .HasFilter("phone IS NOT NULL")
+            .HasDatabaseName("ux_mailing_contacts_phone");
+        b.HasIndex(c => new { c.ClientId, c.Audience, c.ExternalId })
+            .IsUnique()
+            .HasFilter("external_id IS NOT NULL")
+            .HasDatabaseName("ux_mailing_contacts_external_id");
+
+        // Keyset pages of an audience seek along (client_id, audience, id).
+        b.HasIndex(c => new { c.ClientId, c.Audience, c.Id }).HasDatabaseName("ix_mailing_contacts_audience_id");
+    }
+}
+
+internal sealed class ContactTagConfiguration : IEntityTypeConfiguration<ContactTagEntity>
+{
+    public void Configure(EntityTypeBuilder<ContactTagEntity> b)
+    {
+        b.ToTable("mailing_contact_tags");
+        b.HasKey(t => new { t.ClientId, t.ContactId, t.Tag });
+        b.Property(t => t.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(t => t.ContactId).HasColumnName("contact_id");
+        b.Property(t => t.Tag).HasColumnName("tag").HasMaxLength(64);
+        b.HasIndex(t => new { t.ClientId, t.Tag, t.ContactId }).HasDatabaseName("ix_mailing_contact_tags_tag");
+        b.HasOne<ContactEntity>().WithMany()
+            .HasForeignKey(t => new { t.ClientId, t.ContactId }).HasPrincipalKey(c => new { c.ClientId, c.Id })
+            .OnDelete(DeleteBehavior.Cascade);
     }
 }
 

@@ -38,14 +38,38 @@ internal static class EntityMapping
         UpdatedAt = e.UpdatedAt,
     };
 
+    public static Contact ToModel(this ContactEntity e) => new()
+    {
+        Id = e.Id,
+        ClientId = e.ClientId,
+        Audience = e.Audience,
+        Email = e.Email,
+        Phone = e.Phone,
+        Name = e.Name,
+        TimeZone = e.TimeZone,
+        Tags = string.IsNullOrEmpty(e.Tags) ? [] : JsonSerializer.Deserialize<string[]>(e.Tags) ?? [],
+        Attributes = ParseObject(e.Attributes),
+        Status = ContactStatuses.FromStored(e.Status),
+        ExternalId = e.ExternalId,
+        CreatedAt = e.CreatedAt,
+        UpdatedAt = e.UpdatedAt,
+    };
+
     public static string SerializeCounts(MemberOutcomeCounts counts) => JsonSerializer.Serialize(counts);
 
     private static MemberOutcomeCounts DeserializeCounts(string? json) =>
         string.IsNullOrEmpty(json) ? new MemberOutcomeCounts() : JsonSerializer.Deserialize<MemberOutcomeCounts>(json) ?? new MemberOutcomeCounts();
 
-    private static JsonElement ParseObject(string json)
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    public static JsonElement ParseObject(string? json)
     {
-        using var document = JsonDocument.Parse(json);
+        if (string.IsNullOrEmpty(json) || json == "{}")
+        {
+            return EmptyObject;
+        }
+
+        using var document = JsonDocument.Parse(string.IsNullOrEmpty(json) ? "{}" : json);
         return document.RootElement.Clone();
     }
 }

@@ -57,6 +57,7 @@ internal static class EfCoreDump
         var text = new StringBuilder();
         await AssertCountersMatchRowsAsync(db, clientId);
         Append(text, await db.Set<ContactEntity>().AsNoTracking().Where(e => e.ClientId == clientId).OrderBy(e => e.Id).ToListAsync());
+        Append(text, await db.Set<ContactTagEntity>().AsNoTracking().Where(e => e.ClientId == clientId).OrderBy(e => e.ContactId).ThenBy(e => e.Tag).ToListAsync());
         Append(text, await db.Set<RecipientListEntity>().AsNoTracking().Where(e => e.ClientId == clientId).OrderBy(e => e.Id).ToListAsync());
         Append(text, await db.Set<RecipientListMemberEntity>().AsNoTracking().Where(e => e.ClientId == clientId).OrderBy(e => e.Id).ToListAsync());
         return text.ToString();
@@ -126,6 +127,40 @@ public sealed class EfCoreSchemaTests : IDisposable
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
 
         db.Add(Contact("acme", "ann@example.com"));
+
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_contact_inserted_with_only_the_original_columns_reads_as_an_active_contact()
+    {
+        // The recipient-list paths (and set-based bulk paths) insert contacts with these eight columns only,
+        // so every contact column added later must be nullable or have a database default.
+        await using var db = await CreateAsync();
+        var id = Guid.CreateVersion7();
+        await db.Database.ExecuteSqlRawAsync(
+            "INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at) " +
+            "VALUES ('acme', {0}, 'default', 'ann@example.com', 'ann@example.com', 'Ann', {1}, {1})",
+            [id.ToString().ToUpperInvariant(), DateTimeOffset.UnixEpoch.ToString("O", System.Globalization.CultureInfo.InvariantCulture)],
+            TestContext.Current.CancellationToken);
+
+        var contact = await db.Set<ContactEntity>().AsNoTracking().SingleAsync(c => c.Id == id, TestContext.Current.CancellationToken);
+
+        Assert.Equal(("active", null, null, null, null), (contact.Status, contact.Phone, contact.Tags, contact.Attributes, contact.DeletedAt));
+    }
+
+    [Fact]
+    public async Task The_schema_rejects_a_second_contact_with_the_same_phone_in_an_audience()
+    {
+        await using var db = await CreateAsync();
+        var ann = Contact("acme", "ann@example.com");
+        ann.Phone = "+79161234567";
+        db.Add(ann);
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        var bob = Contact("acme", "bob@example.com");
+        bob.Phone = "+79161234567";
+        db.Add(bob);
 
         await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync(TestContext.Current.CancellationToken));
     }

@@ -10,7 +10,7 @@ namespace Mailing.Tests.Stores;
 /// subclass; a store is done when its subclass is green. Every test works in a fresh client, so
 /// stores may share one database across tests.
 /// </summary>
-public abstract class RecipientListStoreConformanceTests : IAsyncLifetime
+public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetime
 {
     private ServiceProvider? _services;
 

@@ -1,0 +1,146 @@
+using System.Text.Json;
+using Mailing.AspNetCore.Http;
+using Mailing.AspNetCore.RecipientLists;
+using Mailing.Contacts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace Mailing.AspNetCore.Contacts;
+
+/// <summary>Body of <c>POST /contacts</c> and <c>PUT /contacts/{id}</c> (PUT replaces every field).</summary>
+/// <param name="Email">Email address; an email or a phone is required.</param>
+/// <param name="Phone">Phone number, normalized to E.164 (<c>79161234567</c> → <c>+79161234567</c>).</param>
+/// <param name="Name">Name.</param>
+/// <param name="TimeZone">IANA time zone id, e.g. <c>Europe/Moscow</c>.</param>
+/// <param name="Tags">Tags.</param>
+/// <param name="Attributes">Free-form JSON object (merge fields).</param>
+/// <param name="Status"><c>active</c> (default), <c>unsubscribed</c> or <c>suppressed</c>.</param>
+/// <param name="ExternalId">Your id for the contact; unique per client and audience.</param>
+internal sealed record ContactBody(
+    string? Email, string? Phone, string? Name, string? TimeZone, IReadOnlyList<string?>? Tags, JsonElement? Attributes, ContactStatus? Status, string? ExternalId)
+{
+    public ContactInput ToInput() => new(Email, Phone, Name, TimeZone, Tags, Attributes, Status, ExternalId);
+}
+
+/// <summary>A contact as the API returns it.</summary>
+internal sealed record ContactResponse(
+    Guid Id,
+    string Audience,
+    string? Email,
+    string? Phone,
+    string? Name,
+    string? TimeZone,
+    IReadOnlyList<string> Tags,
+    JsonElement Attributes,
+    ContactStatus Status,
+    string? ExternalId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static ContactResponse From(Contact c) =>
+        new(c.Id, c.Audience, c.Email, c.Phone, c.Name, c.TimeZone, c.Tags, c.Attributes, c.Status, c.ExternalId, c.CreatedAt, c.UpdatedAt);
+}
+
+/// <summary>The <c>/contacts</c> endpoints: thin handlers that bind, call Core and map the result.</summary>
+internal static class ContactEndpoints
+{
+    private const string Tag = "Contacts";
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var contacts = endpoints.MapGroup("/contacts").WithTags(Tag);
+
+        contacts.MapPost("/", CreateAsync)
+            .WithName("CreateContact")
+            .WithSummary("Create a contact")
+            .WithDescription("An email or a phone is required. 409 when another contact of the audience has the same email, phone or external id.")
+            .Accepts<ContactBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        contacts.MapGet("/", ListAsync)
+            .WithName("ListContacts")
+            .WithSummary("List contacts, optionally by tag, phone prefix and status")
+            .WithDescription("Keyset-paged by id (creation order). ?tag= and ?phonePrefix= may repeat (any of); pass nextCursor as ?cursor= for the next page.")
+            .ProducesValidationProblem();
+
+        contacts.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetContact")
+            .WithSummary("Get a contact")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        contacts.MapPut("/{id:guid}", PutAsync)
+            .WithName("ReplaceContact")
+            .WithSummary("Replace a contact's fields")
+            .WithDescription("Omitted fields become empty. 409 when another contact has the same email, phone or external id.")
+            .Accepts<ContactBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        contacts.MapDelete("/{id:guid}", DeleteAsync)
+            .WithName("DeleteContact")
+            .WithSummary("Delete a contact")
+            .WithDescription("The contact leaves all future audiences and its list memberships are removed (list counters follow). Past deliveries keep their snapshot.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<Created<ContactResponse>> CreateAsync(
+        HttpContext http, IContactService service, IOptions<JsonOptions> json, string? audience, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadJsonAsync<ContactBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
+        var contact = await service.CreateAsync(http.ContactScope(audience), body.ToInput(), cancellationToken);
+        return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{contact.Id}", ContactResponse.From(contact));
+    }
+
+    private static async Task<Ok<PageResponse<ContactResponse>>> ListAsync(
+        HttpContext http, IContactService service, string? audience, string[]? tag, string[]? phonePrefix, string? status, string? cursor, string? limit,
+        CancellationToken cancellationToken)
+    {
+        var filter = new ContactFilter(tag ?? [], phonePrefix ?? [], Status(status));
+        var page = await service.ListAsync(http.ContactScope(audience), filter, cursor, QueryValues.Limit(limit), cancellationToken);
+        return TypedResults.Ok(new PageResponse<ContactResponse>([.. page.Items.Select(ContactResponse.From)], page.NextCursor));
+    }
+
+    private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(
+        HttpContext http, IContactService service, Guid id, string? audience, CancellationToken cancellationToken)
+    {
+        var contact = await service.FindAsync(http.ContactScope(audience), id, cancellationToken);
+        return contact is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Contact '{id}' does not exist.")
+            : TypedResults.Ok(ContactResponse.From(contact));
+    }
+
+    private static async Task<Ok<ContactResponse>> PutAsync(
+        HttpContext http, IContactService service, IOptions<JsonOptions> json, Guid id, string? audience, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadJsonAsync<ContactBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
+        var contact = await service.UpdateAsync(http.ContactScope(audience), id, body.ToInput(), cancellationToken);
+        return TypedResults.Ok(ContactResponse.From(contact));
+    }
+
+    private static async Task<NoContent> DeleteAsync(HttpContext http, IContactService service, Guid id, string? audience, CancellationToken cancellationToken)
+    {
+        await service.DeleteAsync(http.ContactScope(audience), id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static ContactStatus? Status(string? value) => value switch
+    {
+        null => null,
+        "active" => ContactStatus.Active,
+        "unsubscribed" => ContactStatus.Unsubscribed,
+        "suppressed" => ContactStatus.Suppressed,
+        _ => throw new MailingValidationException("Status", $"status must be active, unsubscribed or suppressed, not '{value}'."),
+    };
+
+    private static MailingScope ContactScope(this HttpContext http, string? audience) =>
+        new(http.Features.GetRequiredFeature<MailingClientFeature>().ClientId, audience ?? MailingScope.DefaultAudience);
+}

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using Mailing.Stores;
+using Mailing.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mailing.Audiences;
+
+/// <summary>Validates selections and hands counting and paging to the configured <see cref="IAudienceStore"/>.</summary>
+internal sealed partial class AudienceService(
+    IAudienceStore store,
+    IOptions<MailingOptions> options,
+    ILogger<AudienceService> logger) : IAudienceService, IAudiencePager
+{
+    public async Task<long> CountAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken = default)
+    {
+        var normalized = AudienceSelections.Normalize(clientId, selection);
+        return await store.CountAsync(clientId, normalized, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<AudienceCheckpoint> StartAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken = default)
+    {
+        var normalized = AudienceSelections.Normalize(clientId, selection);
+        var ceiling = await store.CaptureCeilingAsync(clientId, normalized, cancellationToken).ConfigureAwait(false);
+        LogStarted(clientId, normalized.Audience!, ceiling?.MaxContactId);
+        return new AudienceCheckpoint(ceiling, AfterContactId: null, PagesRead: 0, Completed: ceiling is null);
+    }
+
+    public async IAsyncEnumerable<AudiencePage> ReadPagesAsync(
+        string clientId, AudienceSelection selection, AudienceCheckpoint checkpoint, int? pageSize = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var normalized = AudienceSelections.Normalize(clientId, selection);
+        if (checkpoint.Completed || checkpoint.Ceiling is not { } ceiling)
+        {
+            yield break;
+        }
+
+        var size = AudiencePaging.ClampPageSize(pageSize ?? options.Value.AudiencePageSize);
+        var current = checkpoint;
+        while (true)
+        {
+            // One row more than the page tells whether another page follows, so the last page is flagged
+            // as such and no empty trailing page is ever produced.
+            var rows = await store.ReadPageAsync(clientId, normalized, ceiling, current.AfterContactId, size + 1, cancellationToken).ConfigureAwait(false);
+            if (rows.Count == 0)
+            {
+                yield break;
+            }
+
+            var isLast = rows.Count <= size;
+            IReadOnlyList<AudienceRecipient> recipients = isLast ? rows : rows.Take(size).ToArray();
+            current = new AudienceCheckpoint(ceiling, recipients[^1].ContactId, current.PagesRead + 1, isLast);
+            yield return new AudiencePage(current.PagesRead, recipients, isLast, current);
+            if (isLast)
+            {
+                yield break;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Audience run of {ClientId}/{Audience} started; ceiling contact {CeilingContactId}")]
+    private partial void LogStarted(string clientId, string audience, Guid? ceilingContactId);
+}
+
+/// <summary>Validation and normalization of <see cref="AudienceSelection"/>.</summary>
+internal static class AudienceSelections
+{
+    public const int MaxItems = 100;
+    public const int MaxAttributes = 20;
+
+    /// <summary>
+    /// Returns the selection with its audience defaulted, lists, tags and prefixes distinct and prefixes
+    /// in <c>+digits</c> form; throws <see cref="MailingValidationException"/> naming every bad field.
+    /// </summary>
+    public static AudienceSelection Normalize(string clientId, AudienceSelection selection)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        if (string.IsNullOrWhiteSpace(clientId))
+        {
+            throw new ArgumentException("The client id is required.", nameof(clientId));
+        }
+
+        var errors = new ValidationErrors();
+        var audience = selection.Audience ?? MailingScope.DefaultAudience;
+        errors.Check("Audience", InputRules.CheckAudience(audience));
+        var lists = Items(errors, "Lists", selection.Lists, (string? k, out string v) => { v = k!; return InputRules.CheckListKey(k); });
+        var tags = Items(errors, "Tags", selection.Tags, (string? t, out string v) => { v = t!; return InputRules.CheckTag(t); });
+        var prefixes = Items(errors, "PhonePrefixes", selection.PhonePrefixes, InputRules.CheckPhonePrefix);
+
+        var attributes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (selection.Attributes is { } given)
+        {
+            errors.Check("Attributes", given.Count > MaxAttributes ? $"At most {MaxAttributes} attributes can be filtered on." : null);
+            foreach (var (name, value) in given)
+            {
+                errors.Check($"Attributes[{name}]", InputRules.CheckAttributeName(name))
+                      .Check($"Attributes[{name}]", value is null ? "The attribute value must be a string, not null." : null);
+                attributes[name] = value;
+            }
+        }
+
+        if (lists.Count + tags.Count + prefixes.Count + attributes.Count == 0 && !errors.Any)
+        {
+            errors.Check("Lists", "Select at least one list or filter (lists, tags, phonePrefixes or attributes); an empty selection is not read as everyone.");
+        }
+
+        errors.ThrowIfAny();
+        return new AudienceSelection
+        {
+            Audience = audience,
+            Lists = lists,
+            Tags = tags,
+            PhonePrefixes = prefixes,
+            Attributes = attributes,
+        };
+    }
+
+    private delegate string? ItemRule(string? item, out string normalized);
+
+    private static List<string?> Items(ValidationErrors errors, string field, IReadOnlyList<string?>? items, ItemRule rule)
+    {
+        var result = new List<string?>();
+        if (items is null)
+        {
+            return result;
+        }
+
+        errors.Check(field, items.Count > MaxItems ? $"At most {MaxItems} {field.ToLowerInvariant()} can be given." : null);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (rule(items[i], out var normalized) is { } error)
+            {
+                errors.Check($"{field}[{i}]", error);
+            }
+            else if (seen.Add(normalized))
+            {
+                result.Add(normalized);
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,228 @@
+using Mailing.Store.EfCore.Entities;
+using Mailing.Stores;
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Stores;
+
+/// <summary>
+/// The EF Core audience store. Lifetime: scoped. Every question is one SQL query over
+/// <c>mailing_contacts</c>: list membership and tags are <c>EXISTS</c> subqueries (so a contact in two
+/// lists counts once), pages seek along <c>(client_id, audience, id)</c> and never use OFFSET.
+/// </summary>
+internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider time) : IAudienceStore
+    where TContext : DbContext
+{
+    private readonly Dictionary<string, List<Guid>> _resolvedLists = new(StringComparer.Ordinal);
+
+    public async Task<long> CountAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken)
+    {
+        var query = await SelectAsync(clientId, selection, maxMembershipId: null, cancellationToken).ConfigureAwait(false);
+        return await query.LongCountAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<AudienceCeiling?> CaptureCeilingAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken)
+    {
+        // Memberships created after this instant get greater UUIDv7 ids than the bound, so they are left out.
+        var maxMembershipId = UuidV7.MaxFor(StoreClock.Now(time));
+        var query = await SelectAsync(clientId, selection, maxMembershipId, cancellationToken).ConfigureAwait(false);
+        var max = await query.OrderByDescending(c => c.Id).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return max is { } id ? new AudienceCeiling(id, maxMembershipId) : null;
+    }
+
+    /// <remarks>
+    /// Reads window by window, so every query touches about one page of rows whatever join the planner
+    /// picks and however far into the audience the run is. A window's candidates are the next
+    /// <paramref name="limit"/> contact ids of each driving index (each list's
+    /// <c>(client_id, list_id, contact_id)</c> index, or the audience's contacts when there are no lists),
+    /// read by an ordered seek with LIMIT and cut at the smallest of their last ids; the page query then
+    /// looks those contacts up by primary key and applies the filters. (A single ORDER BY … LIMIT over the
+    /// whole remaining range let PostgreSQL pick hash joins or range scans on misestimated statistics:
+    /// 60–350 ms per page at 100k members instead of a few.)
+    /// </remarks>
+    public async Task<IReadOnlyList<AudienceRecipient>> ReadPageAsync(
+        string clientId, AudienceSelection selection, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        var audience = selection.Audience ?? MailingScope.DefaultAudience;
+        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
+        var page = new List<AudienceRecipient>(Math.Min(limit, 10_000));
+        var after = afterContactId;
+        while (page.Count < limit)
+        {
+            var (candidates, end, exhausted) = await WindowAsync(clientId, audience, listIds, ceiling, after, limit, cancellationToken).ConfigureAwait(false);
+            if (candidates.Count > 0)
+            {
+                // The window's id range lets the primary key scan one contiguous range; the candidate list then picks the members.
+                var rows = await Select(clientId, selection, listIds: null, maxMembershipId: null)
+                    .Between(after, end)
+                    .Where(c => candidates.Contains(c.Id))
+                    .OrderBy(c => c.Id)
+                    .Take(limit - page.Count)
+                    .Select(c => new { c.Id, c.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                page.AddRange(rows.Select(r => new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes))));
+            }
+
+            // A full page returns at once (the caller resumes after its last id); otherwise the whole window
+            // was taken and the next one starts after its end.
+            if (exhausted)
+            {
+                break;
+            }
+
+            after = end;
+        }
+
+        return page;
+    }
+
+    /// <summary>
+    /// The next window after <paramref name="after"/>: the candidate contact ids (sorted, distinct) up to
+    /// its end, which is the smallest last id among the driving indexes that had <paramref name="size"/>
+    /// ids left, or the ceiling when none had (then the window is the last one).
+    /// </summary>
+    private async Task<(List<Guid> Candidates, Guid End, bool Exhausted)> WindowAsync(
+        string clientId, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after, int size, CancellationToken cancellationToken)
+    {
+        var drivers = new List<IQueryable<Guid>>();
+        if (listIds is null)
+        {
+            drivers.Add(ContactQueries.Live(db, clientId, audience).Between(after, ceiling.MaxContactId).Select(c => c.Id));
+        }
+        else
+        {
+            foreach (var listId in listIds)
+            {
+                var members = Memberships(clientId, [listId], ceiling.MaxMembershipId);
+                if (after is { } lower)
+                {
+                    members = members.Where(m => m.ContactId.CompareTo(lower) > 0);
+                }
+
+                var upper = ceiling.MaxContactId;
+                drivers.Add(members.Where(m => m.ContactId.CompareTo(upper) <= 0).Select(m => m.ContactId));
+            }
+        }
+
+        var end = ceiling.MaxContactId;
+        var exhausted = true;
+        var found = new List<Guid>();
+        foreach (var ids in drivers)
+        {
+            // The size-th next id without OFFSET: the last of the first `size` ids of an ordered index seek.
+            var next = await ids.OrderBy(id => id).Take(size).ToListAsync(cancellationToken).ConfigureAwait(false);
+            found.AddRange(next);
+            if (next.Count == size)
+            {
+                exhausted = false;
+                if (next[^1].CompareTo(end) < 0)
+                {
+                    end = next[^1];
+                }
+            }
+        }
+
+        var candidates = found.Where(id => id.CompareTo(end) <= 0).Distinct().Order().ToList();
+        return (candidates, end, exhausted && end == ceiling.MaxContactId);
+    }
+
+    /// <summary>
+    /// The selection as a query: live, active contacts of the audience, narrowed to the lists' active
+    /// members (memberships up to <paramref name="maxMembershipId"/>) and by each filter.
+    /// </summary>
+    internal async Task<IQueryable<ContactEntity>> SelectAsync(string clientId, AudienceSelection selection, Guid? maxMembershipId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        var audience = selection.Audience ?? MailingScope.DefaultAudience;
+        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
+        return Select(clientId, selection, listIds, maxMembershipId);
+    }
+
+    /// <summary>The selection as a query; without <paramref name="listIds"/> list membership is not checked (the caller did).</summary>
+    private IQueryable<ContactEntity> Select(string clientId, AudienceSelection selection, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId)
+    {
+        var audience = selection.Audience ?? MailingScope.DefaultAudience;
+        var query = ContactQueries.Live(db, clientId, audience, selection.Attributes)
+            .Where(c => c.Status == ContactStatuses.Active);
+
+        if (listIds is not null)
+        {
+            var members = Memberships(clientId, listIds, maxMembershipId);
+            query = query.Where(c => members.Any(m => m.ContactId == c.Id));
+        }
+
+        return query
+            .WithAnyTag(db, clientId, selection.Tags?.Select(t => t!).ToList())
+            .WithAnyPhonePrefix(selection.PhonePrefixes?.Select(p => p!).ToList());
+    }
+
+    /// <summary>Active memberships of the lists, up to <paramref name="maxMembershipId"/>.</summary>
+    private IQueryable<RecipientListMemberEntity> Memberships(string clientId, IReadOnlyList<Guid> listIds, Guid? maxMembershipId)
+    {
+        var members = db.Set<RecipientListMemberEntity>().AsNoTracking().Where(m => m.ClientId == clientId && m.Active);
+        if (maxMembershipId is { } bound)
+        {
+            members = members.Where(m => m.Id.CompareTo(bound) <= 0);
+        }
+
+        if (listIds.Count == 1)
+        {
+            var listId = listIds[0];
+            return members.Where(m => m.ListId == listId);
+        }
+
+        var ids = listIds.ToList();
+        return members.Where(m => ids.Contains(m.ListId));
+    }
+
+    private async Task<List<Guid>> ResolveListsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    {
+        // A run reads many pages through one scoped store: resolve its lists once (list ids never change).
+        var cacheKey = $"{clientId}\n{audience}\n{string.Join('\n', keys)}";
+        if (_resolvedLists.TryGetValue(cacheKey, out var cached))
+        {
+            return cached;
+        }
+
+        var resolved = await LoadListIdsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false);
+        _resolvedLists[cacheKey] = resolved;
+        return resolved;
+    }
+
+    private async Task<List<Guid>> LoadListIdsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    {
+        var wanted = keys.Select(k => k!).ToList();
+        var found = await db.Set<RecipientListEntity>().AsNoTracking()
+            .Where(l => l.ClientId == clientId && l.Audience == audience && wanted.Contains(l.Key))
+            .Select(l => new { l.Key, l.Id })
+            .ToDictionaryAsync(l => l.Key, l => l.Id, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+        var missing = wanted.Select((key, index) => (key, index)).Where(k => !found.ContainsKey(k.key)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new MailingValidationException(missing.ToDictionary(
+                m => $"Lists[{m.index}]", m => new[] { $"Recipient list '{m.key}' does not exist in audience '{audience}'." }, StringComparer.Ordinal));
+        }
+
+        return [.. found.Values.Distinct()];
+    }
+}
+
+/// <summary>UUIDv7 bounds.</summary>
+internal static class UuidV7
+{
+    /// <summary>The greatest UUIDv7 of the millisecond of <paramref name="at"/>: every id made in that millisecond or earlier is not greater.</summary>
+    public static Guid MaxFor(DateTimeOffset at)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Fill(0xFF);
+        var ms = at.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(ms >> (8 * (5 - i)));
+        }
+
+        bytes[6] = 0x7F; // version 7, then the largest rand_a
+        bytes[8] = 0xBF; // variant 10, then the largest rand_b
+        return new Guid(bytes, bigEndian: true);
+    }
+}
