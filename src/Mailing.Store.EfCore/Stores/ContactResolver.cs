@@ -10,7 +10,7 @@ namespace Mailing.Store.EfCore.Stores;
 /// </summary>
 internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTimeOffset now, bool dryRun)
 {
-    private const int MaxAttempts = 3;
+    private const int MaxAttempts = 5;
 
     /// <summary>Returns normalized email → contact id; a dry run leaves contacts it would create out.</summary>
     public async Task<Dictionary<string, Guid>> ResolveAsync(IReadOnlyList<MemberWrite> items, CancellationToken cancellationToken)
@@ -60,7 +60,7 @@ internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTime
                 db.ChangeTracker.Clear();
                 return byEmail.ToDictionary(e => e.Key, e => e.Value.Id, StringComparer.Ordinal);
             }
-            catch (DbUpdateException ex) when (DbErrors.IsUniqueViolation(ex) && attempt < MaxAttempts)
+            catch (Exception ex) when ((DbErrors.IsUniqueViolation(ex) || DbErrors.IsDeadlock(ex)) && attempt < MaxAttempts)
             {
                 db.ChangeTracker.Clear();
             }

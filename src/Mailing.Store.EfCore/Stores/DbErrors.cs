@@ -1,19 +1,40 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Mailing.Store.EfCore.Stores;
 
-/// <summary>Recognizes provider errors by their codes, never by message text.</summary>
+/// <summary>
+/// Recognizes provider errors by their codes, never by message text, wherever they sit in the
+/// exception chain (EF Core wraps them in a DbUpdateException, which a non-retrying execution
+/// strategy wraps once more when the error is transient).
+/// </summary>
 internal static class DbErrors
 {
     private const int SqliteConstraintUnique = 2067;
     private const int SqliteConstraintPrimaryKey = 1555;
 
-    public static bool IsUniqueViolation(DbUpdateException exception) => exception.InnerException switch
+    public static bool IsUniqueViolation(Exception exception) => Find<PostgresException>(exception) is { } pg
+        ? pg.SqlState == PostgresErrorCodes.UniqueViolation
+        : Find<SqliteException>(exception)?.SqliteExtendedErrorCode is SqliteConstraintUnique or SqliteConstraintPrimaryKey;
+
+    /// <summary>
+    /// PostgreSQL chose this transaction as a deadlock victim; under a savepoint the statement can be
+    /// retried (writers creating the same new contacts in different orders can meet this way).
+    /// </summary>
+    public static bool IsDeadlock(Exception exception) =>
+        Find<PostgresException>(exception)?.SqlState == PostgresErrorCodes.DeadlockDetected;
+
+    private static T? Find<T>(Exception? exception)
+        where T : Exception
     {
-        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
-        SqliteException sqlite => sqlite.SqliteExtendedErrorCode is SqliteConstraintUnique or SqliteConstraintPrimaryKey,
-        _ => false,
-    };
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
 }
