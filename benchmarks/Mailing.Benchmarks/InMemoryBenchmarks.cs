@@ -64,7 +64,7 @@ public class InMemoryDiffBenchmarks
                 var contactId = _contacts.TryGetValue(item.NormalizedEmail!, out var id) ? id : (Guid?)null;
                 MembershipRules.Row? row = _current.TryGetValue(item.SourceObjectKey!, out var found) ? found : null;
                 var verdict = MembershipRules.DecideByKey(item, contactId, row);
-                run.Results.Add(new MemberResult(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error));
+                run.Results.Add(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error);
             }
         }
 
@@ -72,7 +72,7 @@ public class InMemoryDiffBenchmarks
         {
             if (!run.SeenKey(key))
             {
-                run.Results.Add(new MemberResult(null, key, MemberOutcome.Removed));
+                run.Results.Add(null, key, MemberOutcome.Removed);
             }
         }
 

@@ -114,7 +114,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             throw new MailingConflictException("Email", verdict.Error!);
         }
 
-        run.Results.Add(new MemberResult(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error));
+        run.Results.Add(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error);
         if (verdict.RowId is { } rowId)
         {
             run.Claim(rowId);
@@ -201,7 +201,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             var absent = page.Where(m => !run.SeenKey(m.SourceObjectKey)).ToList();
             foreach (var member in absent)
             {
-                run.Results.Add(new MemberResult(null, member.SourceObjectKey, MemberOutcome.Removed, member.ContactId));
+                run.Results.Add(null, member.SourceObjectKey, MemberOutcome.Removed, member.ContactId);
             }
 
             if (!run.Change.DryRun && absent.Count > 0)

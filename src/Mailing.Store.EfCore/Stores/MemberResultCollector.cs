@@ -4,14 +4,27 @@ namespace Mailing.Store.EfCore.Stores;
 /// Collects per-item results and counts. When a request reports more than the detail limit
 /// (items received plus members removed), the results keep only the items worth reading —
 /// every outcome except <see cref="MemberOutcome.Added"/> and <see cref="MemberOutcome.Unchanged"/> —
-/// while the counts still cover everything.
+/// while the counts still cover everything. A result that is not kept is never allocated.
 /// </summary>
 internal sealed class MemberResultCollector(int detailLimit)
 {
     private readonly List<MemberResult> _items = [];
+    private readonly int[] _counts = new int[Enum.GetValues<MemberOutcome>().Length];
+    private int _received;
     private int _reported;
 
-    public MemberOutcomeCounts Counts { get; private set; } = new();
+    public MemberOutcomeCounts Counts => new()
+    {
+        Received = _received,
+        Added = _counts[(int)MemberOutcome.Added],
+        Updated = _counts[(int)MemberOutcome.Updated],
+        Reactivated = _counts[(int)MemberOutcome.Reactivated],
+        Unchanged = _counts[(int)MemberOutcome.Unchanged],
+        Removed = _counts[(int)MemberOutcome.Removed],
+        DuplicateContact = _counts[(int)MemberOutcome.DuplicateContact],
+        DuplicateSourceKey = _counts[(int)MemberOutcome.DuplicateSourceKey],
+        Invalid = _counts[(int)MemberOutcome.Invalid],
+    };
 
     public bool Summarized { get; private set; }
 
@@ -19,30 +32,30 @@ internal sealed class MemberResultCollector(int detailLimit)
 
     public static bool IsDetail(MemberOutcome outcome) => outcome is not (MemberOutcome.Added or MemberOutcome.Unchanged);
 
-    public void Receive(int count) => Counts = Counts with { Received = Counts.Received + count };
-
     /// <summary>Whether a request reporting <paramref name="total"/> results is summarized.</summary>
     public bool WouldSummarize(long total) => total > detailLimit;
 
+    public void Receive(int count) => _received += count;
+
     /// <summary>Counts a result and keeps it unless the results are summarized and it is not worth reading.</summary>
-    public void Add(MemberResult result)
+    public void Add(int? index, string? sourceObjectKey, MemberOutcome outcome, Guid? contactId = null, string? error = null)
     {
-        Tally(result.Outcome, 1);
+        Tally(outcome, 1);
         if (!Summarized && _reported > detailLimit)
         {
             Summarize();
         }
 
-        if (!Summarized || IsDetail(result.Outcome))
+        if (!Summarized || IsDetail(outcome))
         {
-            _items.Add(result);
+            _items.Add(new MemberResult(index, sourceObjectKey, outcome, contactId, error));
         }
     }
 
     /// <summary>Counts <paramref name="count"/> results of one outcome without keeping them (set-based paths).</summary>
     public void Tally(MemberOutcome outcome, int count)
     {
-        Counts = Counts.With(outcome, count);
+        _counts[(int)outcome] += count;
         _reported += count;
     }
 

@@ -47,15 +47,15 @@ internal sealed class MembershipRun(MailingScope scope, Guid? listId, Membership
                     _seenKeys.Add(item.SourceObjectKey);
                 }
 
-                Results.Add(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.Invalid, Error: item.Error));
+                Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.Invalid, error: item.Error);
             }
             else if (!_seenKeys.Add(item.SourceObjectKey!))
             {
-                Results.Add(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateSourceKey, Error: MembershipRules.RepeatedKey(item.SourceObjectKey!)));
+                Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateSourceKey, error: MembershipRules.RepeatedKey(item.SourceObjectKey!));
             }
             else if (!_seenEmails.Add(item.NormalizedEmail!))
             {
-                Results.Add(new MemberResult(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, Error: MembershipRules.RepeatedEmail(item.Email!)));
+                Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email!));
             }
             else
             {
