@@ -7,30 +7,13 @@ using static Mailing.Tests.Infrastructure.SampleAppFactory;
 namespace Mailing.Tests.AspNetCore;
 
 /// <summary>The contact and audience endpoints, driven through the sample host (TestServer, SQLite file).</summary>
-public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
+public sealed class ContactAndAudienceEndpointTests : SampleClientsTest
 {
-    private readonly SampleAppFactory _app = new();
-    private HttpClient _acme = null!;
-    private HttpClient _globex = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        _acme = _app.ClientFor(AcmeKey);
-        _globex = _app.ClientFor(GlobexKey);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _acme.Dispose();
-        _globex.Dispose();
-        await _app.DisposeAsync();
-    }
 
     [Fact]
     public async Task Post_contact_creates_it_with_201_a_location_and_the_normalized_phone()
     {
-        var response = await _acme.PostJsonAsync("/api/contacts", new
+        var response = await Acme.PostJsonAsync("/api/contacts", new
         {
             email = "ann@example.com", phone = "79161234567", name = "Ann", timeZone = "Europe/Moscow",
             tags = Of("vip"), attributes = new { plan = "pro" }, externalId = "crm-1",
@@ -41,14 +24,14 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
         Assert.Equal("+79161234567", contact.GetProperty("phone").GetString());
         Assert.Equal("active", contact.GetProperty("status").GetString());
         Assert.EndsWith($"/api/contacts/{contact.GetProperty("id").GetString()}", response.Headers.Location!.ToString(), StringComparison.Ordinal);
-        var fetched = await (await _acme.GetUrlAsync(response.Headers.Location!.ToString())).JsonAsync();
+        var fetched = await (await Acme.GetUrlAsync(response.Headers.Location!.ToString())).JsonAsync();
         Assert.Equal("Europe/Moscow", fetched.GetProperty("timeZone").GetString());
     }
 
     [Fact]
     public async Task Invalid_contact_fields_are_a_400_naming_each_field()
     {
-        var response = await _acme.PostJsonAsync("/api/contacts", new { email = "nope", phone = "12", timeZone = "Mars/Base", tags = Of(" ") });
+        var response = await Acme.PostJsonAsync("/api/contacts", new { email = "nope", phone = "12", timeZone = "Mars/Base", tags = Of(" ") });
 
         var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
         var fields = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToHashSet();
@@ -58,7 +41,7 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
     [Fact]
     public async Task A_contact_without_email_or_phone_is_a_400()
     {
-        var response = await _acme.PostJsonAsync("/api/contacts", new { name = "Nobody" });
+        var response = await Acme.PostJsonAsync("/api/contacts", new { name = "Nobody" });
 
         var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
@@ -70,7 +53,7 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
     [InlineData("externalId")]
     public async Task A_duplicate_email_phone_or_external_id_is_a_409_naming_the_field(string field)
     {
-        await _acme.PostJsonAsync("/api/contacts", new { email = "ann@example.com", phone = "+79161234567", externalId = "crm-1" });
+        await Acme.PostJsonAsync("/api/contacts", new { email = "ann@example.com", phone = "+79161234567", externalId = "crm-1" });
         object duplicate = field switch
         {
             "email" => new { email = "ANN@example.com" },
@@ -78,7 +61,7 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
             _ => new { email = "bob@example.com", externalId = "crm-1" },
         };
 
-        var response = await _acme.PostJsonAsync("/api/contacts", duplicate);
+        var response = await Acme.PostJsonAsync("/api/contacts", duplicate);
 
         var problem = await AssertProblem(response, HttpStatusCode.Conflict);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
@@ -87,11 +70,11 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Put_replaces_a_contact_and_delete_makes_it_404()
     {
-        var id = await CreateAsync(_acme, new { email = "ann@example.com", tags = Of("a") });
+        var id = await CreateAsync(Acme, new { email = "ann@example.com", tags = Of("a") });
 
-        var put = await _acme.PutJsonAsync($"/api/contacts/{id}", new { email = "ann@example.com", status = "unsubscribed" });
-        var delete = await _acme.DeleteAsync(new Uri($"/api/contacts/{id}", UriKind.Relative), TestContext.Current.CancellationToken);
-        var get = await _acme.GetUrlAsync($"/api/contacts/{id}");
+        var put = await Acme.PutJsonAsync($"/api/contacts/{id}", new { email = "ann@example.com", status = "unsubscribed" });
+        var delete = await Acme.DeleteAsync(new Uri($"/api/contacts/{id}", UriKind.Relative), TestContext.Current.CancellationToken);
+        var get = await Acme.GetUrlAsync($"/api/contacts/{id}");
 
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var replaced = await put.JsonAsync();
@@ -104,28 +87,28 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Another_clients_contact_is_404_for_get_put_and_delete()
     {
-        var id = await CreateAsync(_acme, new { email = "ann@example.com" });
+        var id = await CreateAsync(Acme, new { email = "ann@example.com" });
 
-        var get = await _globex.GetUrlAsync($"/api/contacts/{id}");
-        var put = await _globex.PutJsonAsync($"/api/contacts/{id}", new { email = "x@example.com" });
-        var delete = await _globex.DeleteAsync(new Uri($"/api/contacts/{id}", UriKind.Relative), TestContext.Current.CancellationToken);
+        var get = await Globex.GetUrlAsync($"/api/contacts/{id}");
+        var put = await Globex.PutJsonAsync($"/api/contacts/{id}", new { email = "x@example.com" });
+        var delete = await Globex.DeleteAsync(new Uri($"/api/contacts/{id}", UriKind.Relative), TestContext.Current.CancellationToken);
 
         await AssertProblem(get, HttpStatusCode.NotFound);
         await AssertProblem(put, HttpStatusCode.NotFound);
         await AssertProblem(delete, HttpStatusCode.NotFound);
-        Assert.Equal(HttpStatusCode.OK, (await _acme.GetUrlAsync($"/api/contacts/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Acme.GetUrlAsync($"/api/contacts/{id}")).StatusCode);
     }
 
     [Fact]
     public async Task Contacts_are_listed_by_tag_and_phone_prefix_with_a_cursor()
     {
-        var a = await CreateAsync(_acme, new { phone = "+79160000001", tags = Of("vip") });
-        await CreateAsync(_acme, new { phone = "+79030000002", tags = Of("vip") });
-        var c = await CreateAsync(_acme, new { phone = "+79160000003", tags = Of("new") });
+        var a = await CreateAsync(Acme, new { phone = "+79160000001", tags = Of("vip") });
+        await CreateAsync(Acme, new { phone = "+79030000002", tags = Of("vip") });
+        var c = await CreateAsync(Acme, new { phone = "+79160000003", tags = Of("new") });
 
-        var first = await (await _acme.GetUrlAsync("/api/contacts?phonePrefix=7916&limit=1")).JsonAsync();
-        var second = await (await _acme.GetUrlAsync($"/api/contacts?phonePrefix=7916&limit=1&cursor={first.GetProperty("nextCursor").GetString()}")).JsonAsync();
-        var tagged = await (await _acme.GetUrlAsync("/api/contacts?tag=vip&tag=gold&phonePrefix=%2B7916")).JsonAsync();
+        var first = await (await Acme.GetUrlAsync("/api/contacts?phonePrefix=7916&limit=1")).JsonAsync();
+        var second = await (await Acme.GetUrlAsync($"/api/contacts?phonePrefix=7916&limit=1&cursor={first.GetProperty("nextCursor").GetString()}")).JsonAsync();
+        var tagged = await (await Acme.GetUrlAsync("/api/contacts?tag=vip&tag=gold&phonePrefix=%2B7916")).JsonAsync();
 
         Assert.Equal([a], first.GetProperty("items").Strings("id"));
         Assert.Equal([c], second.GetProperty("items").Strings("id"));
@@ -135,11 +118,11 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Audience_count_counts_distinct_reachable_contacts()
     {
-        await _acme.PostJsonAsync("/api/recipient-lists/a/members/bulk-upsert", new { members = new[] { Item("1", "ann@example.com"), Item("2", "bob@example.com") } });
-        await _acme.PostJsonAsync("/api/recipient-lists/b/members/bulk-upsert", new { members = new[] { Item("1", "bob@example.com"), Item("2", "cat@example.com") } });
+        await Acme.PostJsonAsync("/api/recipient-lists/a/members/bulk-upsert", new { members = new[] { Item("1", "ann@example.com"), Item("2", "bob@example.com") } });
+        await Acme.PostJsonAsync("/api/recipient-lists/b/members/bulk-upsert", new { members = new[] { Item("1", "bob@example.com"), Item("2", "cat@example.com") } });
 
-        var union = await _acme.PostJsonAsync("/api/audiences/count", new { lists = Of("a", "b") });
-        var foreign = await _globex.PostJsonAsync("/api/audiences/count", new { lists = Of("a") });
+        var union = await Acme.PostJsonAsync("/api/audiences/count", new { lists = Of("a", "b") });
+        var foreign = await Globex.PostJsonAsync("/api/audiences/count", new { lists = Of("a") });
 
         Assert.Equal(HttpStatusCode.OK, union.StatusCode);
         Assert.Equal(3, (await union.JsonAsync()).GetProperty("count").GetInt64());
@@ -150,8 +133,8 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
     [Fact]
     public async Task An_empty_or_malformed_selection_is_a_400_naming_the_field()
     {
-        var empty = await _acme.PostJsonAsync("/api/audiences/count", new { audience = "default" });
-        var prefix = await _acme.PostJsonAsync("/api/audiences/count", new { phonePrefixes = Of("abc") });
+        var empty = await Acme.PostJsonAsync("/api/audiences/count", new { audience = "default" });
+        var prefix = await Acme.PostJsonAsync("/api/audiences/count", new { phonePrefixes = Of("abc") });
 
         Assert.True((await AssertProblem(empty, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("lists", out _));
         Assert.True((await AssertProblem(prefix, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("phonePrefixes[0]", out _));
@@ -160,7 +143,7 @@ public sealed class ContactAndAudienceEndpointTests : IAsyncLifetime
     [Fact]
     public async Task The_openapi_document_describes_the_contact_and_audience_endpoints()
     {
-        using var anonymous = _app.ClientFor(null);
+        using var anonymous = App.ClientFor(null);
 
         var document = await (await anonymous.GetUrlAsync("/openapi/v1.json")).JsonAsync();
 

@@ -7,25 +7,8 @@ using static Mailing.Tests.Infrastructure.SampleAppFactory;
 namespace Mailing.Tests.AspNetCore;
 
 /// <summary>The recipient-list endpoints, driven through the sample host (TestServer, SQLite file).</summary>
-public sealed class RecipientListEndpointTests : IAsyncLifetime
+public sealed class RecipientListEndpointTests : SampleClientsTest
 {
-    private readonly SampleAppFactory _app = new();
-    private HttpClient _acme = null!;
-    private HttpClient _globex = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        _acme = _app.ClientFor(AcmeKey);
-        _globex = _app.ClientFor(GlobexKey);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _acme.Dispose();
-        _globex.Dispose();
-        await _app.DisposeAsync();
-    }
 
     // ---- lists ------------------------------------------------------------------------------
 
@@ -34,8 +17,8 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     {
         var body = new { type = "course_registrants", name = "ML Zoomcamp 2026", metadata = new { cohort = 2026 } };
 
-        var created = await _acme.PutJsonAsync("/api/recipient-lists/registrants:ml-2026", body);
-        var again = await _acme.PutJsonAsync("/api/recipient-lists/registrants:ml-2026", body);
+        var created = await Acme.PutJsonAsync("/api/recipient-lists/registrants:ml-2026", body);
+        var again = await Acme.PutJsonAsync("/api/recipient-lists/registrants:ml-2026", body);
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
@@ -49,10 +32,10 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Get_list_returns_total_active_and_removed_counts_and_last_reconcile_status()
     {
-        await Reconcile(_acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
-        await Reconcile(_acme, "l", [Item("a", "a@example.com"), Item("c", "bad")], removeAbsent: true);
+        await Reconcile(Acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
+        await Reconcile(Acme, "l", [Item("a", "a@example.com"), Item("c", "bad")], removeAbsent: true);
 
-        var list = await (await _acme.GetUrlAsync("/api/recipient-lists/l")).JsonAsync();
+        var list = await (await Acme.GetUrlAsync("/api/recipient-lists/l")).JsonAsync();
 
         Assert.Equal((2, 1, 1), (list.GetProperty("memberCount").GetInt32(), list.GetProperty("activeMemberCount").GetInt32(), list.GetProperty("removedMemberCount").GetInt32()));
         Assert.Equal("completed_with_errors", list.GetProperty("lastReconcileStatus").GetString());
@@ -64,7 +47,7 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Get_of_a_missing_list_is_a_404_problem()
     {
-        var response = await _acme.GetUrlAsync("/api/recipient-lists/missing");
+        var response = await Acme.GetUrlAsync("/api/recipient-lists/missing");
 
         await AssertProblem(response, HttpStatusCode.NotFound);
     }
@@ -74,12 +57,12 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     {
         foreach (var key in new[] { "b", "a", "c" })
         {
-            await _acme.PutJsonAsync($"/api/recipient-lists/{key}", new { type = "t" });
+            await Acme.PutJsonAsync($"/api/recipient-lists/{key}", new { type = "t" });
         }
 
-        var first = await (await _acme.GetUrlAsync("/api/recipient-lists?limit=2")).JsonAsync();
+        var first = await (await Acme.GetUrlAsync("/api/recipient-lists?limit=2")).JsonAsync();
         var cursor = first.GetProperty("nextCursor").GetString();
-        var second = await (await _acme.GetUrlAsync($"/api/recipient-lists?limit=2&cursor={cursor}")).JsonAsync();
+        var second = await (await Acme.GetUrlAsync($"/api/recipient-lists?limit=2&cursor={cursor}")).JsonAsync();
 
         Assert.Equal(["a", "b"], first.GetProperty("items").Strings("key"));
         Assert.Equal(["c"], second.GetProperty("items").Strings("key"));
@@ -89,10 +72,10 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Audience_query_parameter_selects_a_separate_namespace()
     {
-        await _acme.PutJsonAsync("/api/recipient-lists/k?audience=students", new { type = "students" });
+        await Acme.PutJsonAsync("/api/recipient-lists/k?audience=students", new { type = "students" });
 
-        var inDefault = await _acme.GetUrlAsync("/api/recipient-lists/k");
-        var inStudents = await _acme.GetUrlAsync("/api/recipient-lists/k?audience=students");
+        var inDefault = await Acme.GetUrlAsync("/api/recipient-lists/k");
+        var inStudents = await Acme.GetUrlAsync("/api/recipient-lists/k?audience=students");
 
         Assert.Equal(HttpStatusCode.NotFound, inDefault.StatusCode);
         Assert.Equal("students", (await inStudents.JsonAsync()).GetProperty("audience").GetString());
@@ -105,8 +88,8 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     {
         var body = new { email = "ann@example.com", name = "Ann", metadata = new { score = 9 }, list = new { type = "homework_submitters", name = "HW1" } };
 
-        var first = await _acme.PutJsonAsync("/api/recipient-lists/hw:1/members/submission:123", body);
-        var second = await _acme.PutJsonAsync("/api/recipient-lists/hw:1/members/submission:123", body);
+        var first = await Acme.PutJsonAsync("/api/recipient-lists/hw:1/members/submission:123", body);
+        var second = await Acme.PutJsonAsync("/api/recipient-lists/hw:1/members/submission:123", body);
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
@@ -119,34 +102,34 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Put_member_of_a_contact_active_under_another_key_is_a_409_naming_email_and_writes_nothing()
     {
-        await _acme.PutJsonAsync("/api/recipient-lists/l/members/k1", new { email = "ann@example.com" });
-        var before = _app.DatabaseBytes();
+        await Acme.PutJsonAsync("/api/recipient-lists/l/members/k1", new { email = "ann@example.com" });
+        var before = App.DatabaseBytes();
 
-        var response = await _acme.PutJsonAsync("/api/recipient-lists/l/members/k2", new { email = "Ann@Example.com", list = new { type = "other" } });
+        var response = await Acme.PutJsonAsync("/api/recipient-lists/l/members/k2", new { email = "Ann@Example.com", list = new { type = "other" } });
 
         var problem = await AssertProblem(response, HttpStatusCode.Conflict);
         Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
-        Assert.Equal(before, _app.DatabaseBytes());
+        Assert.Equal(before, App.DatabaseBytes());
     }
 
     [Fact]
     public async Task Put_member_with_an_invalid_email_is_a_400_naming_email()
     {
-        var response = await _acme.PutJsonAsync("/api/recipient-lists/l/members/k1", new { email = "not-an-email" });
+        var response = await Acme.PutJsonAsync("/api/recipient-lists/l/members/k1", new { email = "not-an-email" });
 
         var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
-        Assert.Equal(HttpStatusCode.NotFound, (await _acme.GetUrlAsync("/api/recipient-lists/l")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Acme.GetUrlAsync("/api/recipient-lists/l")).StatusCode);
     }
 
     [Fact]
     public async Task Soft_removed_member_is_reactivated_by_a_later_put()
     {
-        await Reconcile(_acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
-        await Reconcile(_acme, "l", [Item("a", "a@example.com")], removeAbsent: true);
-        var removed = await (await _acme.GetUrlAsync("/api/recipient-lists/l/members?active=false")).JsonAsync();
+        await Reconcile(Acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
+        await Reconcile(Acme, "l", [Item("a", "a@example.com")], removeAbsent: true);
+        var removed = await (await Acme.GetUrlAsync("/api/recipient-lists/l/members?active=false")).JsonAsync();
 
-        var response = await _acme.PutJsonAsync("/api/recipient-lists/l/members/b", new { email = "b@example.com" });
+        var response = await Acme.PutJsonAsync("/api/recipient-lists/l/members/b", new { email = "b@example.com" });
 
         Assert.Equal(["b"], removed.GetProperty("items").Strings("sourceObjectKey"));
         Assert.Equal(JsonValueKind.String, removed.GetProperty("items")[0].GetProperty("removedAt").ValueKind);
@@ -158,12 +141,12 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Members_are_listed_with_keyset_pages_and_an_active_filter()
     {
-        await Reconcile(_acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com"), Item("c", "c@example.com")]);
-        await Reconcile(_acme, "l", [Item("a", "a@example.com"), Item("c", "c@example.com")], removeAbsent: true);
+        await Reconcile(Acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com"), Item("c", "c@example.com")]);
+        await Reconcile(Acme, "l", [Item("a", "a@example.com"), Item("c", "c@example.com")], removeAbsent: true);
 
-        var page1 = await (await _acme.GetUrlAsync("/api/recipient-lists/l/members?limit=2")).JsonAsync();
-        var page2 = await (await _acme.GetUrlAsync($"/api/recipient-lists/l/members?limit=2&cursor={page1.GetProperty("nextCursor").GetString()}")).JsonAsync();
-        var active = await (await _acme.GetUrlAsync("/api/recipient-lists/l/members?active=true")).JsonAsync();
+        var page1 = await (await Acme.GetUrlAsync("/api/recipient-lists/l/members?limit=2")).JsonAsync();
+        var page2 = await (await Acme.GetUrlAsync($"/api/recipient-lists/l/members?limit=2&cursor={page1.GetProperty("nextCursor").GetString()}")).JsonAsync();
+        var active = await (await Acme.GetUrlAsync("/api/recipient-lists/l/members?active=true")).JsonAsync();
 
         Assert.Equal(["a", "b", "c"], [.. page1.GetProperty("items").Strings("sourceObjectKey"), .. page2.GetProperty("items").Strings("sourceObjectKey")]);
         Assert.Equal(["a", "c"], active.GetProperty("items").Strings("sourceObjectKey"));
@@ -174,7 +157,7 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Bulk_upsert_reports_duplicate_source_keys_and_duplicate_contacts_per_item()
     {
-        var response = await _acme.PostJsonAsync("/api/recipient-lists/l/members/bulk-upsert", new
+        var response = await Acme.PostJsonAsync("/api/recipient-lists/l/members/bulk-upsert", new
         {
             list = new { type = "project_submitters" },
             members = new object[]
@@ -199,25 +182,25 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Reconcile_dry_run_leaves_the_database_byte_for_byte_unchanged()
     {
-        await Reconcile(_acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
-        var before = _app.DatabaseBytes();
+        await Reconcile(Acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
+        var before = App.DatabaseBytes();
 
-        var json = await Reconcile(_acme, "l", [Item("a", "a2@example.com"), Item("c", "c@example.com")], removeAbsent: true, dryRun: true);
+        var json = await Reconcile(Acme, "l", [Item("a", "a2@example.com"), Item("c", "c@example.com")], removeAbsent: true, dryRun: true);
 
-        Assert.Equal(before, _app.DatabaseBytes());
+        Assert.Equal(before, App.DatabaseBytes());
         Assert.True(json.GetProperty("dryRun").GetBoolean());
         Assert.Equal(["updated", "added", "removed"], json.GetProperty("items").Strings("outcome"));
         Assert.Equal(2, json.GetProperty("list").GetProperty("activeMemberCount").GetInt32());
-        await Reconcile(_acme, "l", [Item("a", "a2@example.com"), Item("c", "c@example.com")], removeAbsent: true);
-        Assert.NotEqual(before, _app.DatabaseBytes()); // the comparison does see a real write
+        await Reconcile(Acme, "l", [Item("a", "a2@example.com"), Item("c", "c@example.com")], removeAbsent: true);
+        Assert.NotEqual(before, App.DatabaseBytes()); // the comparison does see a real write
     }
 
     [Fact]
     public async Task Reconcile_with_remove_absent_soft_removes_and_reports_the_removed_members()
     {
-        await Reconcile(_acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
+        await Reconcile(Acme, "l", [Item("a", "a@example.com"), Item("b", "b@example.com")]);
 
-        var json = await Reconcile(_acme, "l", [Item("a", "a@example.com")], removeAbsent: true);
+        var json = await Reconcile(Acme, "l", [Item("a", "a@example.com")], removeAbsent: true);
 
         var removed = json.GetProperty("items")[1];
         Assert.Equal(("b", "removed", JsonValueKind.Null), (removed.GetProperty("sourceObjectKey").GetString(), removed.GetProperty("outcome").GetString(), removed.GetProperty("index").ValueKind));
@@ -228,26 +211,26 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Reconcile_without_a_members_array_is_a_400_and_removes_nobody()
     {
-        await Reconcile(_acme, "l", [Item("a", "a@example.com")]);
+        await Reconcile(Acme, "l", [Item("a", "a@example.com")]);
 
-        var response = await _acme.PostJsonAsync("/api/recipient-lists/l/reconcile", new { removeAbsent = true, member = Array.Empty<object>() });
+        var response = await Acme.PostJsonAsync("/api/recipient-lists/l/reconcile", new { removeAbsent = true, member = Array.Empty<object>() });
 
         var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("members", out _));
-        Assert.Equal(1, (await (await _acme.GetUrlAsync("/api/recipient-lists/l")).JsonAsync()).GetProperty("activeMemberCount").GetInt32());
+        Assert.Equal(1, (await (await Acme.GetUrlAsync("/api/recipient-lists/l")).JsonAsync()).GetProperty("activeMemberCount").GetInt32());
     }
 
     [Fact]
     public async Task Malformed_member_json_is_a_400_naming_the_field_and_writes_nothing()
     {
-        var before = _app.DatabaseBytes();
+        var before = App.DatabaseBytes();
         using var content = new StringContent("""{"members":[{"sourceObjectKey":"a","email":"a@example.com"},{"sourceObjectKey":"b","email":42}]}""", Encoding.UTF8, "application/json");
 
-        var response = await _acme.PostAsync(new Uri("/api/recipient-lists/l/members/bulk-upsert", UriKind.Relative), content, TestContext.Current.CancellationToken);
+        var response = await Acme.PostAsync(new Uri("/api/recipient-lists/l/members/bulk-upsert", UriKind.Relative), content, TestContext.Current.CancellationToken);
 
         var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("members[1].email", out _));
-        Assert.Equal(before, _app.DatabaseBytes());
+        Assert.Equal(before, App.DatabaseBytes());
     }
 
     [Fact]
@@ -255,7 +238,7 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     {
         using var content = new StringContent("type=x", Encoding.UTF8, "application/x-www-form-urlencoded");
 
-        var response = await _acme.PutAsync(new Uri("/api/recipient-lists/l", UriKind.Relative), content, TestContext.Current.CancellationToken);
+        var response = await Acme.PutAsync(new Uri("/api/recipient-lists/l", UriKind.Relative), content, TestContext.Current.CancellationToken);
 
         await AssertProblem(response, HttpStatusCode.UnsupportedMediaType);
     }
@@ -268,9 +251,9 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [InlineData("/api/recipient-lists/l/members?active=maybe", "active")]
     public async Task Invalid_query_values_are_400_problems_naming_the_parameter(string url, string field)
     {
-        await _acme.PutJsonAsync("/api/recipient-lists/l", new { type = "t" });
+        await Acme.PutJsonAsync("/api/recipient-lists/l", new { type = "t" });
 
-        var response = await _acme.GetUrlAsync(url);
+        var response = await Acme.GetUrlAsync(url);
 
         var problem = await AssertProblem(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
@@ -283,7 +266,7 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [InlineData("not-a-key")]
     public async Task Requests_without_a_valid_api_key_are_401(string? key)
     {
-        using var client = _app.ClientFor(key);
+        using var client = App.ClientFor(key);
 
         var response = await client.GetUrlAsync("/api/recipient-lists");
 
@@ -293,12 +276,12 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Another_clients_list_is_404_as_if_absent()
     {
-        await _acme.PutJsonAsync("/api/recipient-lists/private", new { type = "t" });
-        await _acme.PutJsonAsync("/api/recipient-lists/private/members/k", new { email = "ann@example.com" });
+        await Acme.PutJsonAsync("/api/recipient-lists/private", new { type = "t" });
+        await Acme.PutJsonAsync("/api/recipient-lists/private/members/k", new { email = "ann@example.com" });
 
-        var get = await _globex.GetUrlAsync("/api/recipient-lists/private");
-        var members = await _globex.GetUrlAsync("/api/recipient-lists/private/members");
-        var listing = await (await _globex.GetUrlAsync("/api/recipient-lists")).JsonAsync();
+        var get = await Globex.GetUrlAsync("/api/recipient-lists/private");
+        var members = await Globex.GetUrlAsync("/api/recipient-lists/private/members");
+        var listing = await (await Globex.GetUrlAsync("/api/recipient-lists")).JsonAsync();
 
         await AssertProblem(get, HttpStatusCode.NotFound);
         await AssertProblem(members, HttpStatusCode.NotFound);
@@ -308,15 +291,15 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Two_clients_use_the_same_list_key_source_key_and_email_independently()
     {
-        var acme = await _acme.PutJsonAsync("/api/recipient-lists/shared/members/src:1", new { email = "ann@example.com", list = new { type = "acme_type" } });
-        var globex = await _globex.PutJsonAsync("/api/recipient-lists/shared/members/src:1", new { email = "ann@example.com", list = new { type = "globex_type" } });
+        var acme = await Acme.PutJsonAsync("/api/recipient-lists/shared/members/src:1", new { email = "ann@example.com", list = new { type = "acme_type" } });
+        var globex = await Globex.PutJsonAsync("/api/recipient-lists/shared/members/src:1", new { email = "ann@example.com", list = new { type = "globex_type" } });
 
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (acme.StatusCode, globex.StatusCode));
         var a = await acme.JsonAsync();
         var g = await globex.JsonAsync();
         Assert.NotEqual(a.GetProperty("contactId").GetString(), g.GetProperty("contactId").GetString());
-        Assert.Equal("acme_type", (await (await _acme.GetUrlAsync("/api/recipient-lists/shared")).JsonAsync()).GetProperty("type").GetString());
-        Assert.Equal("globex_type", (await (await _globex.GetUrlAsync("/api/recipient-lists/shared")).JsonAsync()).GetProperty("type").GetString());
+        Assert.Equal("acme_type", (await (await Acme.GetUrlAsync("/api/recipient-lists/shared")).JsonAsync()).GetProperty("type").GetString());
+        Assert.Equal("globex_type", (await (await Globex.GetUrlAsync("/api/recipient-lists/shared")).JsonAsync()).GetProperty("type").GetString());
     }
 
     // ---- documentation ----------------------------------------------------------------------
@@ -324,7 +307,7 @@ public sealed class RecipientListEndpointTests : IAsyncLifetime
     [Fact]
     public async Task The_openapi_document_describes_every_recipient_list_endpoint()
     {
-        using var anonymous = _app.ClientFor(null);
+        using var anonymous = App.ClientFor(null);
 
         var document = await (await anonymous.GetUrlAsync("/openapi/v1.json")).JsonAsync();
         var docs = await anonymous.GetUrlAsync("/docs/index.html");
