@@ -2,7 +2,6 @@ using Mailing.AspNetCore.Http;
 using Mailing.Audiences;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
@@ -36,7 +35,7 @@ internal static class AudienceEndpoints
         HttpContext http, IAudienceService service, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         var selection = await RequestBody.ReadJsonAsync<AudienceSelection>(http.Request, json.Value.SerializerOptions, cancellationToken);
-        var count = await service.CountAsync(http.Features.GetRequiredFeature<MailingClientFeature>().ClientId, selection, cancellationToken);
+        var count = await service.CountAsync(http.ClientId(), selection, cancellationToken);
         return TypedResults.Ok(new AudienceCountResponse(count));
     }
 }

@@ -4,7 +4,6 @@ using Mailing.AspNetCore.RecipientLists;
 using Mailing.Contacts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
@@ -96,7 +95,7 @@ internal static class ContactEndpoints
         HttpContext http, IContactService service, IOptions<JsonOptions> json, string? audience, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonAsync<ContactBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
-        var contact = await service.CreateAsync(http.ContactScope(audience), body.ToInput(), cancellationToken);
+        var contact = await service.CreateAsync(http.Scope(audience), body.ToInput(), cancellationToken);
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{contact.Id}", ContactResponse.From(contact));
     }
 
@@ -105,14 +104,14 @@ internal static class ContactEndpoints
         CancellationToken cancellationToken)
     {
         var filter = new ContactFilter(tag ?? [], phonePrefix ?? [], Status(status));
-        var page = await service.ListAsync(http.ContactScope(audience), filter, cursor, QueryValues.Limit(limit), cancellationToken);
+        var page = await service.ListAsync(http.Scope(audience), filter, cursor, QueryValues.Limit(limit), cancellationToken);
         return TypedResults.Ok(new PageResponse<ContactResponse>([.. page.Items.Select(ContactResponse.From)], page.NextCursor));
     }
 
     private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(
         HttpContext http, IContactService service, Guid id, string? audience, CancellationToken cancellationToken)
     {
-        var contact = await service.FindAsync(http.ContactScope(audience), id, cancellationToken);
+        var contact = await service.FindAsync(http.Scope(audience), id, cancellationToken);
         return contact is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Contact '{id}' does not exist.")
             : TypedResults.Ok(ContactResponse.From(contact));
@@ -122,13 +121,13 @@ internal static class ContactEndpoints
         HttpContext http, IContactService service, IOptions<JsonOptions> json, Guid id, string? audience, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonAsync<ContactBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
-        var contact = await service.UpdateAsync(http.ContactScope(audience), id, body.ToInput(), cancellationToken);
+        var contact = await service.UpdateAsync(http.Scope(audience), id, body.ToInput(), cancellationToken);
         return TypedResults.Ok(ContactResponse.From(contact));
     }
 
     private static async Task<NoContent> DeleteAsync(HttpContext http, IContactService service, Guid id, string? audience, CancellationToken cancellationToken)
     {
-        await service.DeleteAsync(http.ContactScope(audience), id, cancellationToken);
+        await service.DeleteAsync(http.Scope(audience), id, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -140,7 +139,4 @@ internal static class ContactEndpoints
         "suppressed" => ContactStatus.Suppressed,
         _ => throw new MailingValidationException("Status", $"status must be active, unsubscribed or suppressed, not '{value}'."),
     };
-
-    private static MailingScope ContactScope(this HttpContext http, string? audience) =>
-        new(http.Features.GetRequiredFeature<MailingClientFeature>().ClientId, audience ?? MailingScope.DefaultAudience);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mailing.AspNetCore.Http;
 using Mailing.RecipientLists;
 using Microsoft.AspNetCore.Builder;
@@ -159,21 +158,4 @@ internal static class RecipientListEndpoints
 
     private static ProblemHttpResult NotFound(string key) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"Recipient list '{key}' does not exist.");
-
-    private static MailingScope Scope(this HttpContext http, string? audience) =>
-        new(http.Features.GetRequiredFeature<MailingClientFeature>().ClientId, audience ?? MailingScope.DefaultAudience);
-}
-
-/// <summary>Query-string values parsed by hand so a bad value is a problem response naming its parameter.</summary>
-internal static class QueryValues
-{
-    public static int? Limit(string? value) =>
-        value is null ? null
-        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) ? limit
-        : throw new MailingValidationException("Limit", $"The limit must be a whole number, not '{value}'.");
-
-    public static bool? Active(string? value) =>
-        value is null ? null
-        : bool.TryParse(value, out var active) ? active
-        : throw new MailingValidationException("Active", $"active must be 'true' or 'false', not '{value}'.");
 }
