@@ -176,7 +176,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         return new MemberLookup(rows);
     }
 
-    /// <summary>Soft-removes active members whose source key the run did not see, walking the list by key.</summary>
+    /// <summary>Soft-removes active members whose source key the run did not see and no item changed, walking the list by key.</summary>
     private async Task RemoveAbsentAsync(MembershipRun run, Guid listId, CancellationToken cancellationToken)
     {
         string? after = null;
@@ -198,7 +198,9 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             }
 
             after = page[^1].SourceObjectKey;
-            var absent = page.Where(m => !run.SeenKey(m.SourceObjectKey)).ToList();
+            // A row an item changed is not absent: a re-keyed row carries a key of the request now, and a
+            // dry run, which changed nothing, must report what the real run would do.
+            var absent = page.Where(m => !run.SeenKey(m.SourceObjectKey) && !run.IsClaimed(m.Id)).ToList();
             foreach (var member in absent)
             {
                 run.Results.Add(null, member.SourceObjectKey, MemberOutcome.Removed, member.ContactId);

@@ -9,9 +9,12 @@ namespace Mailing.Store.EfCore.Stores;
 /// <summary>
 /// The PostgreSQL path: streams the items into a temporary staging table with binary COPY, then
 /// judges and applies them with a handful of set-based statements in the caller's transaction —
-/// no per-member round trip and no change tracking. It follows <see cref="MembershipRules"/>
-/// exactly: the statements judge every item against the list as it was before the request, and
-/// the rare items that share a row with another item are judged one by one in request order.
+/// no per-member round trip and no change tracking. One join of the snapshot with the list finds the
+/// few items that change anything (and, for a snapshot, the members it no longer names); everything
+/// after that works on those rows only, so an unchanged million-member snapshot costs one join.
+/// It follows <see cref="MembershipRules"/> exactly: the statements judge every item against the list
+/// as it was before the request, and the rare items that share a row with another item are judged
+/// one by one in request order.
 /// </summary>
 internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : IMembershipWriter
 {
@@ -23,6 +26,14 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     private const string DuplicateSourceKey = "duplicate_source_key";
     private const string Invalid = "invalid";
 
+    /// <summary>
+    /// Above this many rows, a temporary table is joined by hashing: the planner does not always know how
+    /// many rows one client or list has in the permanent tables, and a nested loop planned on a low guess
+    /// would probe an index once per row. Smaller tables are analyzed and the planner chooses, which for
+    /// a few thousand rows means index look-ups instead of reading a whole list or address book.
+    /// </summary>
+    private const int HashJoinThreshold = 50_000;
+
     public async Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -30,27 +41,25 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
 
         // Sorting and hashing a large snapshot in memory beats spilling it to disk; this transaction only.
         await sql.ExecuteAsync($"SET LOCAL work_mem = '{workMem}'").ConfigureAwait(false); // validated: digits and a unit
-
-        // Every join here pairs the whole snapshot with the list's (or the client's) rows. Statistics of
-        // tables just filled in this very transaction read as empty, and a nested loop planned on them
-        // rescans the snapshot once per row; hash joins stay linear whatever the statistics say.
-        await sql.ExecuteAsync("SET LOCAL enable_nestloop = off").ConfigureAwait(false);
-        await sql.ExecuteAsync("""
+        await sql.ExecuteAsync($"""
             CREATE TEMP TABLE mailing_stage (
-                idx integer NOT NULL, source_key text, email text, norm_email text, name text,
-                metadata text NOT NULL, error text, new_contact_id uuid, new_member_id uuid, verdict text
+                idx integer NOT NULL, source_key text, email text, norm_email text, name text, metadata text NOT NULL,
+                error text, verdict text, key_suspect boolean NOT NULL, email_suspect boolean NOT NULL,
+                new_contact_id uuid, new_member_id uuid
             ) ON COMMIT DROP
             """).ConfigureAwait(false);
-        run.Results.Receive(await CopyAsync(connection, run, members, cancellationToken).ConfigureAwait(false));
+        var stage = await CopyAsync(connection, run, members, cancellationToken).ConfigureAwait(false);
+        run.Results.Receive(stage.Received);
+        await PlanForAsync(sql, "mailing_stage", stage.Received).ConfigureAwait(false);
 
-        await ScreenAsync(sql).ConfigureAwait(false);
+        var screened = await ScreenAsync(sql, stage).ConfigureAwait(false);
+        await FindChangesAsync(sql).ConfigureAwait(false);
         if (!run.Change.DryRun)
         {
             await ResolveContactsAsync(sql).ConfigureAwait(false);
         }
 
         await DecideAsync(sql).ConfigureAwait(false);
-
         await DecideDeferredAsync(sql).ConfigureAwait(false);
         if (run.Change.RejectConflicts)
         {
@@ -63,16 +72,36 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         }
 
         var removed = run.Change.RemoveAbsent && run.ListId is not null ? await RemoveAbsentAsync(sql).ConfigureAwait(false) : [];
-        await ReportAsync(sql, removed).ConfigureAwait(false);
+        await ReportAsync(sql, screened, removed).ConfigureAwait(false);
         run.Results.Finish();
     }
 
-    /// <summary>Streams the items into the staging table; returns how many were received.</summary>
-    private static async Task<int> CopyAsync(NpgsqlConnection connection, MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
+    /// <summary>What streaming the items into the staging table found out on the way.</summary>
+    /// <param name="Received">Items received.</param>
+    /// <param name="Invalid">Items that failed validation (their verdict is written with them).</param>
+    /// <param name="KeySuspects">Items whose source key may repeat an earlier item's.</param>
+    /// <param name="EmailSuspects">Valid items whose e-mail may repeat an earlier valid item's.</param>
+    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects);
+
+    /// <summary>The items screened out, besides the invalid ones.</summary>
+    private readonly record struct Screened(int Invalid, int DuplicateSourceKeys, int DuplicateContacts)
     {
-        var count = 0;
+        public int Total => Invalid + DuplicateSourceKeys + DuplicateContacts;
+    }
+
+    /// <summary>
+    /// Streams the items into the staging table. On the way it marks the invalid ones and flags the
+    /// items that may repeat an earlier key or e-mail (<see cref="RepeatFilter"/>), so screening for
+    /// repeats looks only at those; and it draws the ids for the rows the items may create.
+    /// </summary>
+    private static async Task<StageCounts> CopyAsync(NpgsqlConnection connection, MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
+    {
+        int count = 0, invalid = 0, keySuspects = 0, emailSuspects = 0;
+        var keys = new RepeatFilter();
+        var emails = new RepeatFilter();
+        var ids = new SequentialGuids(run.Now);
         var importer = await connection.BeginBinaryImportAsync(
-            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, error, new_contact_id, new_member_id) FROM STDIN (FORMAT BINARY)",
+            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect, new_contact_id, new_member_id) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
@@ -80,6 +109,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             // async overloads would allocate a Task per field — ten million of them for a million members.
             await foreach (var item in members.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
+                var valid = item.Error is null;
+                var keySuspect = item.SourceObjectKey is not null && keys.MaybeSeen(item.SourceObjectKey);
+                var emailSuspect = valid && emails.MaybeSeen(item.NormalizedEmail!);
                 importer.StartRow();
                 importer.Write(item.Index, NpgsqlDbType.Integer);
                 WriteText(importer, item.SourceObjectKey);
@@ -88,15 +120,30 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 WriteText(importer, item.Name);
                 WriteText(importer, item.MetadataJson);
                 WriteText(importer, item.Error);
-                importer.Write(Guid.CreateVersion7(run.Now), NpgsqlDbType.Uuid);
-                importer.Write(Guid.CreateVersion7(run.Now), NpgsqlDbType.Uuid);
+                WriteText(importer, valid ? null : Invalid);
+                importer.Write(keySuspect, NpgsqlDbType.Boolean);
+                importer.Write(emailSuspect, NpgsqlDbType.Boolean);
+                if (valid)
+                {
+                    importer.Write(ids.Next(), NpgsqlDbType.Uuid);
+                    importer.Write(ids.Next(), NpgsqlDbType.Uuid);
+                }
+                else
+                {
+                    importer.WriteNull();
+                    importer.WriteNull();
+                    invalid++;
+                }
+
                 count++;
+                keySuspects += keySuspect ? 1 : 0;
+                emailSuspects += emailSuspect ? 1 : 0;
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return count;
+        return new StageCounts(count, invalid, keySuspects, emailSuspects);
     }
 
     private static void WriteText(NpgsqlBinaryImporter importer, string? value)
@@ -112,47 +159,103 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     }
 
     /// <summary>
-    /// Marks invalid items, repeated source keys and repeated contacts (first occurrence wins; an
-    /// invalid item still holds its key). Grouping finds the repeats without sorting the snapshot.
+    /// Marks repeated source keys and repeated contacts (first occurrence wins; an invalid item still
+    /// holds its key). Only values flagged as possible repeats while streaming are grouped, and
+    /// nothing runs at all when none was flagged.
     /// </summary>
-    private static async Task ScreenAsync(Sql sql)
+    private static async Task<Screened> ScreenAsync(Sql sql, StageCounts stage)
     {
-        await sql.ExecuteAsync($"UPDATE mailing_stage SET verdict = '{Invalid}' WHERE error IS NOT NULL").ConfigureAwait(false);
-        await sql.ExecuteAsync($"""
+        var repeatedKeys = stage.KeySuspects == 0 ? 0 : await sql.ExecuteAsync($"""
             UPDATE mailing_stage s SET verdict = '{DuplicateSourceKey}'
-            FROM (SELECT source_key, min(idx) AS first_idx FROM mailing_stage WHERE source_key IS NOT NULL
+            FROM (SELECT source_key, min(idx) AS first_idx FROM mailing_stage
+                  WHERE source_key IN (SELECT source_key FROM mailing_stage WHERE key_suspect)
                   GROUP BY source_key HAVING count(*) > 1) d
             WHERE s.source_key = d.source_key AND s.idx <> d.first_idx AND s.verdict IS NULL
             """).ConfigureAwait(false);
-        await sql.ExecuteAsync($"""
+        var repeatedEmails = stage.EmailSuspects == 0 ? 0 : await sql.ExecuteAsync($"""
             UPDATE mailing_stage s SET verdict = '{DuplicateContact}'
-            FROM (SELECT norm_email, min(idx) AS first_idx FROM mailing_stage WHERE verdict IS NULL
+            FROM (SELECT norm_email, min(idx) AS first_idx FROM mailing_stage
+                  WHERE verdict IS NULL AND norm_email IN (SELECT norm_email FROM mailing_stage WHERE email_suspect)
                   GROUP BY norm_email HAVING count(*) > 1) d
             WHERE s.norm_email = d.norm_email AND s.idx <> d.first_idx AND s.verdict IS NULL
             """).ConfigureAwait(false);
+        return new Screened(stage.Invalid, repeatedKeys, repeatedEmails);
     }
 
-    /// <summary>Creates the contacts the items name that do not exist yet, and applies supplied names.</summary>
+    /// <summary>
+    /// The one pass over the whole snapshot: joins every screened item with the list's row under its
+    /// source key (and that row's contact) and keeps, in <c>mailing_changes</c>, only the items that
+    /// are not plainly unchanged — plus, for a snapshot that removes absent members, the active rows
+    /// no item names (<c>idx</c> NULL). An item is plainly unchanged when its row is active, has the
+    /// same e-mail and metadata, and belongs to the contact the item's address names, whose name the
+    /// item leaves as it is; such a contact holds no other row of the list, so the item is not deferred.
+    /// </summary>
+    private static async Task FindChangesAsync(Sql sql)
+    {
+        var absentToo = sql.Run.Change.RemoveAbsent;
+        await sql.ExecuteAsync("""
+            CREATE TEMP TABLE mailing_changes (
+                idx integer, source_key text, email text, norm_email text, name text, metadata text,
+                new_contact_id uuid, new_member_id uuid,
+                k_id uuid, k_key text, k_contact uuid, k_email text, k_metadata text, k_active boolean
+            ) ON COMMIT DROP
+            """).ConfigureAwait(false);
+        var changes = await sql.ExecuteAsync($"""
+            INSERT INTO mailing_changes
+            SELECT s.idx, s.source_key, s.email, s.norm_email, s.name, s.metadata, s.new_contact_id, s.new_member_id,
+                   k.id AS k_id, k.source_object_key AS k_key, k.contact_id AS k_contact,
+                   k.email_snapshot AS k_email, k.metadata AS k_metadata, k.active AS k_active
+            FROM mailing_stage s
+            {(absentToo ? "FULL" : "LEFT")} JOIN (SELECT id, source_object_key, contact_id, email_snapshot, metadata, active
+                       FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list) k
+                   ON k.source_object_key = s.source_key
+            LEFT JOIN mailing_contacts kc ON kc.client_id = @client AND kc.id = k.contact_id
+            WHERE CASE WHEN s.idx IS NULL THEN k.active
+                       ELSE s.verdict IS NULL
+                            AND NOT coalesce(k.active AND k.email_snapshot = s.email AND k.metadata = s.metadata
+                                             AND kc.audience = @audience AND kc.normalized_email = s.norm_email
+                                             AND (s.name IS NULL OR kc.name = s.name), false)
+                  END
+            """).ConfigureAwait(false);
+        await PlanForAsync(sql, "mailing_changes", changes).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets how the statements that follow join <paramref name="table"/>, by its size (see <see cref="HashJoinThreshold"/>).</summary>
+    private static async Task PlanForAsync(Sql sql, string table, int rows)
+    {
+        if (rows > HashJoinThreshold)
+        {
+            await sql.ExecuteAsync("SET LOCAL enable_nestloop = off").ConfigureAwait(false);
+        }
+        else
+        {
+            await sql.ExecuteAsync("SET LOCAL enable_nestloop TO DEFAULT").ConfigureAwait(false);
+            await sql.ExecuteAsync($"ANALYZE {table}").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates the contacts the changing items name that do not exist yet, and applies supplied names.</summary>
     private static async Task ResolveContactsAsync(Sql sql)
     {
         // ON CONFLICT DO NOTHING: a contact another transaction creates meanwhile is simply found below.
+        // Request order is id order (the ids were drawn in it), so the primary key only grows at its end.
         await sql.ExecuteAsync("""
             INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
-            SELECT @client, s.new_contact_id, @audience, s.email, s.norm_email, s.name, @now, @now
-            FROM mailing_stage s
-            WHERE s.verdict IS NULL
+            SELECT @client, w.new_contact_id, @audience, w.email, w.norm_email, w.name, @now, @now
+            FROM mailing_changes w
+            WHERE w.idx IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
-                              WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = s.norm_email)
-            ORDER BY s.norm_email
-            ON CONFLICT DO NOTHING
+                              WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email)
+            ORDER BY w.idx
+            ON CONFLICT (client_id, audience, normalized_email) WHERE normalized_email IS NOT NULL DO NOTHING
             """).ConfigureAwait(false);
         // Lock the contacts in id order first, so two requests renaming shared contacts cannot deadlock.
         await sql.ExecuteAsync("""
             WITH renamed AS (
-                SELECT c.client_id, c.id, s.name
-                FROM mailing_contacts c JOIN mailing_stage s
-                  ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = s.norm_email
-                WHERE s.verdict IS NULL AND s.name IS NOT NULL AND c.name IS DISTINCT FROM s.name
+                SELECT c.client_id, c.id, w.name
+                FROM mailing_contacts c JOIN mailing_changes w
+                  ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
+                WHERE w.idx IS NOT NULL AND w.name IS NOT NULL AND c.name IS DISTINCT FROM w.name
                 ORDER BY c.id
                 FOR UPDATE OF c)
             UPDATE mailing_contacts c SET name = r.name, updated_at = @now
@@ -161,34 +264,32 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     }
 
     /// <summary>
-    /// Judges every remaining item by the row with its source key (k), as <see cref="MembershipRules.DecideByKey"/>
+    /// Judges every changing item by the row with its source key (k), as <see cref="MembershipRules.DecideByKey"/>
     /// does, except deferred items, whose contact holds another row (o): their outcome stays NULL for now.
     /// </summary>
-    private static Task DecideAsync(Sql sql) => sql.ExecuteAsync($"""
+    private static Task<int> DecideAsync(Sql sql) => sql.ExecuteAsync($"""
         CREATE TEMP TABLE mailing_decide ON COMMIT DROP AS
-        SELECT s.idx, s.source_key, s.email, s.metadata, s.new_member_id, c.id AS contact_id,
-               k.id AS k_id, k.contact_id AS k_contact, k.email_snapshot AS k_email, k.metadata AS k_metadata, k.active AS k_active,
+        SELECT w.idx, w.source_key, w.email, w.metadata, w.new_member_id, c.id AS contact_id,
+               w.k_id, w.k_key, w.k_contact, w.k_email, w.k_metadata, w.k_active,
                o.id AS o_id, o.source_object_key AS o_key, o.active AS o_active,
                CASE
-                 WHEN o.id IS NOT NULL AND o.id IS DISTINCT FROM k.id THEN NULL -- deferred: judged once the whole request is known
-                 WHEN k.id IS NULL THEN '{Added}'
-                 WHEN NOT k.active THEN '{Reactivated}'
-                 WHEN k.contact_id IS DISTINCT FROM c.id OR k.email_snapshot <> s.email OR k.metadata <> s.metadata THEN '{Updated}'
+                 WHEN o.id IS NOT NULL AND o.id IS DISTINCT FROM w.k_id THEN NULL -- deferred: judged once the whole request is known
+                 WHEN w.k_id IS NULL THEN '{Added}'
+                 WHEN NOT w.k_active THEN '{Reactivated}'
+                 WHEN w.k_contact IS DISTINCT FROM c.id OR w.k_email <> w.email OR w.k_metadata <> w.metadata THEN '{Updated}'
                  ELSE '{Unchanged}'
                END AS outcome,
-               CASE WHEN (o.id IS NULL OR o.id = k.id) AND k.id IS NOT NULL
-                         AND (NOT k.active OR k.contact_id IS DISTINCT FROM c.id OR k.email_snapshot <> s.email OR k.metadata <> s.metadata)
-                    THEN k.id END AS target_id,
+               CASE WHEN (o.id IS NULL OR o.id = w.k_id) AND w.k_id IS NOT NULL
+                         AND (NOT w.k_active OR w.k_contact IS DISTINCT FROM c.id OR w.k_email <> w.email OR w.k_metadata <> w.metadata)
+                    THEN w.k_id END AS target_id,
                0 AS wave,
                NULL::text AS error
-        FROM mailing_stage s
+        FROM mailing_changes w
         LEFT JOIN mailing_contacts c
-               ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = s.norm_email
-        LEFT JOIN mailing_recipient_list_members k
-               ON k.client_id = @client AND k.list_id = @list AND k.source_object_key = s.source_key
+               ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
         LEFT JOIN mailing_recipient_list_members o
                ON o.client_id = @client AND o.list_id = @list AND o.contact_id = c.id
-        WHERE s.verdict IS NULL
+        WHERE w.idx IS NOT NULL
         """);
 
     /// <summary>
@@ -201,12 +302,11 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         var deferred = await sql.QueryAsync(
             """
             SELECT d.idx, d.source_key, d.email, d.metadata, d.contact_id,
-                   d.k_id, k.source_object_key, d.k_contact, d.k_email, d.k_metadata, d.k_active,
-                   d.o_id, d.o_key, d.o_active, named.source_key IS NOT NULL, claimed.k_id IS NOT NULL
+                   d.k_id, d.k_key, d.k_contact, d.k_email, d.k_metadata, d.k_active,
+                   d.o_id, d.o_key, d.o_active,
+                   NOT EXISTS (SELECT 1 FROM mailing_changes a WHERE a.idx IS NULL AND a.k_id = d.o_id),
+                   EXISTS (SELECT 1 FROM mailing_decide x WHERE x.target_id = d.o_id)
             FROM mailing_decide d
-            LEFT JOIN mailing_recipient_list_members k ON k.client_id = @client AND k.id = d.k_id
-            LEFT JOIN (SELECT DISTINCT source_key FROM mailing_stage) named ON named.source_key = d.o_key
-            LEFT JOIN (SELECT k_id FROM mailing_decide WHERE target_id IS NOT NULL) claimed ON claimed.k_id = d.o_id
             WHERE d.outcome IS NULL
             ORDER BY d.idx
             """,
@@ -218,7 +318,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 ByKey = r.IsDBNull(5) ? (MembershipRules.Row?)null
                     : new MembershipRules.Row(r.GetGuid(5), r.GetString(6), r.GetGuid(7), r.GetString(8), r.GetString(9), r.GetBoolean(10), false),
                 Held = new MembershipRules.Row(r.GetGuid(11), r.GetString(12), r.GetGuid(4), string.Empty, string.Empty, r.GetBoolean(13), false),
-                HeldKeyInRequest = r.GetBoolean(14),
+                HeldKeyInRequest = r.GetBoolean(14), // an active row no item names is among the absent rows
                 HeldClaimed = r.GetBoolean(15),
             }).ConfigureAwait(false);
         if (deferred.Count == 0)
@@ -302,71 +402,93 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 (client_id, id, list_id, contact_id, email_snapshot, source_object_key, metadata, active, removed_at, created_at, updated_at)
             SELECT @client, d.new_member_id, @list, d.contact_id, d.email, d.source_key, d.metadata, true, NULL, @now, @now
             FROM mailing_decide d WHERE d.outcome = '{Added}'
-            ORDER BY d.source_key
+            ORDER BY d.idx
             """).ConfigureAwait(false);
     }
 
-    /// <summary>Soft-removes (or, in a dry run, finds) active members whose source key the request did not name.</summary>
+    /// <summary>
+    /// Soft-removes (or, in a dry run, finds) the active members no item names, found by the pass over
+    /// the snapshot — except a row a deferred item re-keyed, which the snapshot now names.
+    /// </summary>
     private static Task<List<MemberResult>> RemoveAbsentAsync(Sql sql)
     {
         const string absent = """
-            m.client_id = @client AND m.list_id = @list AND m.active
-            AND NOT EXISTS (SELECT 1 FROM mailing_stage s WHERE s.source_key = m.source_object_key)
+            a.idx IS NULL AND NOT EXISTS (SELECT 1 FROM mailing_decide d WHERE d.target_id = a.k_id)
             """;
         var statement = sql.Run.Change.DryRun
-            ? $"SELECT m.source_object_key, m.contact_id FROM mailing_recipient_list_members m WHERE {absent} ORDER BY m.source_object_key"
+            ? $"SELECT a.k_key, a.k_contact FROM mailing_changes a WHERE {absent} ORDER BY a.k_key"
             : $"""
                WITH removed AS (
                    UPDATE mailing_recipient_list_members m SET active = false, removed_at = @now, updated_at = @now
-                   WHERE {absent}
+                   FROM mailing_changes a
+                   WHERE {absent} AND m.client_id = @client AND m.id = a.k_id
                    RETURNING m.source_object_key, m.contact_id)
                SELECT source_object_key, contact_id FROM removed ORDER BY source_object_key
                """;
         return sql.QueryAsync(statement, r => new MemberResult(null, r.GetString(0), MemberOutcome.Removed, r.GetGuid(1)));
     }
 
-    /// <summary>Counts every outcome in the database and reads back the items the result lists, in request order.</summary>
-    private static async Task ReportAsync(Sql sql, List<MemberResult> removed)
+    /// <summary>
+    /// Counts every outcome — the screened items and the plainly unchanged ones are known without a
+    /// query — and reads back the items the result lists, in request order.
+    /// </summary>
+    private static async Task ReportAsync(Sql sql, Screened screened, List<MemberResult> removed)
     {
         var results = sql.Run.Results;
-        var counts = await sql.QueryAsync(
-            "SELECT verdict, count(*) FROM mailing_stage WHERE verdict IS NOT NULL GROUP BY verdict UNION ALL SELECT outcome, count(*) FROM mailing_decide GROUP BY outcome",
+        var decided = await sql.QueryAsync(
+            "SELECT outcome, count(*) FROM mailing_decide GROUP BY outcome",
             r => (Outcome: FromCode(r.GetString(0)), Count: (int)r.GetInt64(1))).ConfigureAwait(false);
-        var total = counts.Sum(c => c.Count) + removed.Count;
-        foreach (var (outcome, count) in counts)
+        var received = results.Counts.Received;
+        var plainlyUnchanged = received - screened.Total - decided.Sum(c => c.Count);
+        results.Tally(MemberOutcome.Invalid, screened.Invalid);
+        results.Tally(MemberOutcome.DuplicateSourceKey, screened.DuplicateSourceKeys);
+        results.Tally(MemberOutcome.DuplicateContact, screened.DuplicateContacts);
+        results.Tally(MemberOutcome.Unchanged, plainlyUnchanged);
+        foreach (var (outcome, count) in decided)
         {
             results.Tally(outcome, count);
         }
 
         results.Tally(MemberOutcome.Removed, removed.Count);
-        var summarized = results.WouldSummarize(total);
+        var summarized = results.WouldSummarize((long)received + removed.Count);
         if (summarized)
         {
             results.Summarize();
         }
 
-        var items = await sql.QueryAsync(
-            $"""
-            SELECT s.idx, s.source_key, coalesce(d.outcome, s.verdict), d.contact_id, s.error, d.error, s.email
-            FROM mailing_stage s LEFT JOIN mailing_decide d ON d.idx = s.idx
-            {(summarized ? $"WHERE coalesce(d.outcome, s.verdict) NOT IN ('{Added}', '{Unchanged}')" : string.Empty)}
-            ORDER BY s.idx
-            """,
-            r =>
+        // Every item when they are all listed (a plainly unchanged one shows the contact of its row);
+        // otherwise only the decided items worth reading and the screened ones, if there are any.
+        var statement = !summarized
+            ? """
+              SELECT s.idx, s.source_key, coalesce(s.verdict, d.outcome, 'unchanged'), coalesce(d.contact_id, k.contact_id), s.error, d.error, s.email
+              FROM mailing_stage s
+              LEFT JOIN mailing_decide d ON d.idx = s.idx
+              LEFT JOIN mailing_recipient_list_members k
+                     ON s.verdict IS NULL AND d.idx IS NULL
+                        AND k.client_id = @client AND k.list_id = @list AND k.source_object_key = s.source_key
+              ORDER BY s.idx
+              """
+            : $"""
+              SELECT idx, source_key, outcome, contact_id, NULL, error, email
+              FROM mailing_decide WHERE outcome NOT IN ('{Added}', '{Unchanged}')
+              {(screened.Total == 0 ? string.Empty : "UNION ALL SELECT idx, source_key, verdict, NULL, error, NULL, email FROM mailing_stage WHERE verdict IS NOT NULL")}
+              ORDER BY 1
+              """;
+        var items = await sql.QueryAsync(statement, r =>
+        {
+            var outcome = FromCode(r.GetString(2));
+            var key = r.IsDBNull(1) ? null : r.GetString(1);
+            var email = r.IsDBNull(6) ? string.Empty : r.GetString(6);
+            var error = outcome switch
             {
-                var outcome = FromCode(r.GetString(2));
-                var key = r.IsDBNull(1) ? null : r.GetString(1);
-                var email = r.IsDBNull(6) ? string.Empty : r.GetString(6);
-                var error = outcome switch
-                {
-                    MemberOutcome.Invalid => r.GetString(4),
-                    _ when !r.IsDBNull(5) => r.GetString(5),
-                    MemberOutcome.DuplicateSourceKey => MembershipRules.RepeatedKey(key!),
-                    MemberOutcome.DuplicateContact => MembershipRules.RepeatedEmail(email),
-                    _ => null,
-                };
-                return new MemberResult(r.GetInt32(0), key, outcome, r.IsDBNull(3) ? null : r.GetGuid(3), error);
-            }).ConfigureAwait(false);
+                MemberOutcome.Invalid => r.GetString(4),
+                _ when !r.IsDBNull(5) => r.GetString(5),
+                MemberOutcome.DuplicateSourceKey => MembershipRules.RepeatedKey(key!),
+                MemberOutcome.DuplicateContact => MembershipRules.RepeatedEmail(email),
+                _ => null,
+            };
+            return new MemberResult(r.GetInt32(0), key, outcome, r.IsDBNull(3) ? null : r.GetGuid(3), error);
+        }).ConfigureAwait(false);
         foreach (var item in items.Concat(removed))
         {
             results.Keep(item);
@@ -402,10 +524,11 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     {
         public MembershipRun Run { get; } = run;
 
-        public async Task ExecuteAsync(string statement, params (string Name, object Value)[] extra)
+        /// <summary>Runs a statement; returns the number of rows it changed.</summary>
+        public async Task<int> ExecuteAsync(string statement, params (string Name, object Value)[] extra)
         {
             await using var command = Command(statement, extra);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         public async Task<List<T>> QueryAsync<T>(string statement, Func<NpgsqlDataReader, T> read)

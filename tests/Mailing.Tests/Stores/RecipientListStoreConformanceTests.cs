@@ -346,6 +346,19 @@ public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_dry_run_of_a_re_keying_snapshot_does_not_report_the_re_keyed_membership_as_removed()
+    {
+        await Bulk("l", [Member("homework-submission:1", "ann@example.com"), Member("homework-submission:2", "bob@example.com")]);
+        IReadOnlyList<MemberInput> snapshot = [Member("homework-submission:3", "ann@example.com"), Member("homework-submission:2", "bob@example.com")];
+
+        var preview = await Reconcile("l", snapshot, removeAbsent: true, dryRun: true);
+        var applied = await Reconcile("l", snapshot, removeAbsent: true);
+
+        Assert.Equal((0, 1), (preview.Counts.Removed, preview.Counts.Updated));
+        Assert.Equal(applied.Items.Select(i => (i.SourceObjectKey, i.Outcome)), preview.Items.Select(i => (i.SourceObjectKey, i.Outcome)));
+    }
+
+    [Fact]
     public async Task Without_remove_absent_a_contact_active_under_another_key_stays_a_duplicate()
     {
         await Bulk("l", [Member("k1", "ann@example.com")]);
