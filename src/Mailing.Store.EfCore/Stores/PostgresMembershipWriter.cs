@@ -27,12 +27,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     private const string Invalid = "invalid";
 
     /// <summary>
-    /// Above this many rows, a temporary table is joined by hashing: the planner does not always know how
-    /// many rows one client or list has in the permanent tables, and a nested loop planned on a low guess
-    /// would probe an index once per row. Smaller tables are analyzed and the planner chooses, which for
-    /// a few thousand rows means index look-ups instead of reading a whole list or address book.
+    /// Up to this many driving rows, the statements narrow the permanent tables to the rows they need by
+    /// index look-ups: the values (source keys, addresses, ids) are read back and sent as array parameters,
+    /// <c>column = ANY (@values)</c>, whose size the planner sees. Above it, the statements hash the client's
+    /// or list's rows whole, which for large inputs is cheaper than a look-up per row.
     /// </summary>
-    private const int HashJoinThreshold = 50_000;
+    private const int FewRows = 50_000;
 
     public async Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
@@ -41,6 +41,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
 
         // Sorting and hashing a large snapshot in memory beats spilling it to disk; this transaction only.
         await sql.ExecuteAsync($"SET LOCAL work_mem = '{workMem}'").ConfigureAwait(false); // validated: digits and a unit
+
+        // Every join here is a hash (or merge) join, so no plan is worse than linear. The planner knows little
+        // about the temporary tables and, right after a large load, not much about one client's rows either;
+        // a nested loop chosen on such a guess can rescan a table once per row of another. Where few rows are
+        // involved, the statements narrow the permanent tables by index look-ups first (see FewRows).
+        await sql.ExecuteAsync("SET LOCAL enable_nestloop = off").ConfigureAwait(false);
         await sql.ExecuteAsync($"""
             CREATE TEMP TABLE mailing_stage (
                 idx integer NOT NULL, source_key text, email text, norm_email text, name text, metadata text NOT NULL,
@@ -50,16 +56,29 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             """).ConfigureAwait(false);
         var stage = await CopyAsync(connection, run, members, cancellationToken).ConfigureAwait(false);
         run.Results.Receive(stage.Received);
-        await PlanForAsync(sql, "mailing_stage", stage.Received).ConfigureAwait(false);
 
         var screened = await ScreenAsync(sql, stage).ConfigureAwait(false);
-        await FindChangesAsync(sql).ConfigureAwait(false);
+        sql.Keys = stage.Keys;
+        var changes = await FindChangesAsync(sql).ConfigureAwait(false);
+        if (changes <= FewRows)
+        {
+            sql.Emails = [.. await sql.QueryAsync("SELECT DISTINCT norm_email FROM mailing_changes WHERE idx IS NOT NULL", r => r.GetString(0)).ConfigureAwait(false)];
+        }
+
         if (!run.Change.DryRun)
         {
-            await ResolveContactsAsync(sql).ConfigureAwait(false);
+            await ResolveContactsAsync(sql, rename: stage.Named > 0).ConfigureAwait(false);
+        }
+
+        if (sql.Emails is not null)
+        {
+            sql.ContactIds = [.. await sql.QueryAsync(
+                "SELECT id FROM mailing_contacts WHERE client_id = @client AND audience = @audience AND normalized_email = ANY (@emails)",
+                r => r.GetGuid(0)).ConfigureAwait(false)];
         }
 
         await DecideAsync(sql).ConfigureAwait(false);
+
         await DecideDeferredAsync(sql).ConfigureAwait(false);
         if (run.Change.RejectConflicts)
         {
@@ -81,7 +100,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// <param name="Invalid">Items that failed validation (their verdict is written with them).</param>
     /// <param name="KeySuspects">Items whose source key may repeat an earlier item's.</param>
     /// <param name="EmailSuspects">Valid items whose e-mail may repeat an earlier valid item's.</param>
-    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects);
+    /// <param name="Named">Valid items that carry a contact name.</param>
+    /// <param name="Keys">The distinct source keys, when the items are few (<see cref="FewRows"/>).</param>
+    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys);
 
     /// <summary>The items screened out, besides the invalid ones.</summary>
     private readonly record struct Screened(int Invalid, int DuplicateSourceKeys, int DuplicateContacts)
@@ -96,7 +117,8 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// </summary>
     private static async Task<StageCounts> CopyAsync(NpgsqlConnection connection, MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
-        int count = 0, invalid = 0, keySuspects = 0, emailSuspects = 0;
+        int count = 0, invalid = 0, keySuspects = 0, emailSuspects = 0, named = 0;
+        var fewKeys = new List<string>();
         var keys = new RepeatFilter();
         var emails = new RepeatFilter();
         var ids = new SequentialGuids(run.Now);
@@ -138,12 +160,18 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 count++;
                 keySuspects += keySuspect ? 1 : 0;
                 emailSuspects += emailSuspect ? 1 : 0;
+                named += valid && item.Name is not null ? 1 : 0;
+                if (item.SourceObjectKey is not null && fewKeys is not null)
+                {
+                    fewKeys.Add(item.SourceObjectKey);
+                    fewKeys = fewKeys.Count <= FewRows ? fewKeys : null;
+                }
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return new StageCounts(count, invalid, keySuspects, emailSuspects);
+        return new StageCounts(count, invalid, keySuspects, emailSuspects, named, fewKeys?.Distinct(StringComparer.Ordinal).ToArray());
     }
 
     private static void WriteText(NpgsqlBinaryImporter importer, string? value)
@@ -190,7 +218,8 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// same e-mail and metadata, and belongs to the contact the item's address names, whose name the
     /// item leaves as it is; such a contact holds no other row of the list, so the item is not deferred.
     /// </summary>
-    private static async Task FindChangesAsync(Sql sql)
+    /// <returns>How many rows <c>mailing_changes</c> holds.</returns>
+    private static async Task<int> FindChangesAsync(Sql sql)
     {
         var absentToo = sql.Run.Change.RemoveAbsent;
         await sql.ExecuteAsync("""
@@ -207,7 +236,8 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                    k.email_snapshot AS k_email, k.metadata AS k_metadata, k.active AS k_active
             FROM mailing_stage s
             {(absentToo ? "FULL" : "LEFT")} JOIN (SELECT id, source_object_key, contact_id, email_snapshot, metadata, active
-                       FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list) k
+                       FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list
+                       {(absentToo ? string.Empty : Sql.Narrow(sql.Keys, "source_object_key = ANY (@keys)"))}) k
                    ON k.source_object_key = s.source_key
             LEFT JOIN mailing_contacts kc ON kc.client_id = @client AND kc.id = k.contact_id
             WHERE CASE WHEN s.idx IS NULL THEN k.active
@@ -217,49 +247,44 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                                              AND (s.name IS NULL OR kc.name = s.name), false)
                   END
             """).ConfigureAwait(false);
-        await PlanForAsync(sql, "mailing_changes", changes).ConfigureAwait(false);
+        return changes;
     }
 
-    /// <summary>Sets how the statements that follow join <paramref name="table"/>, by its size (see <see cref="HashJoinThreshold"/>).</summary>
-    private static async Task PlanForAsync(Sql sql, string table, int rows)
-    {
-        if (rows > HashJoinThreshold)
-        {
-            await sql.ExecuteAsync("SET LOCAL enable_nestloop = off").ConfigureAwait(false);
-        }
-        else
-        {
-            await sql.ExecuteAsync("SET LOCAL enable_nestloop TO DEFAULT").ConfigureAwait(false);
-            await sql.ExecuteAsync($"ANALYZE {table}").ConfigureAwait(false);
-        }
-    }
 
     /// <summary>Creates the contacts the changing items name that do not exist yet, and applies supplied names.</summary>
-    private static async Task ResolveContactsAsync(Sql sql)
+    private static async Task ResolveContactsAsync(Sql sql, bool rename)
     {
         // ON CONFLICT DO NOTHING: a contact another transaction creates meanwhile is simply found below.
         // Request order is id order (the ids were drawn in it), so the primary key only grows at its end.
-        await sql.ExecuteAsync("""
+        await sql.ExecuteAsync($"""
             INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
             SELECT @client, w.new_contact_id, @audience, w.email, w.norm_email, w.name, @now, @now
             FROM mailing_changes w
             WHERE w.idx IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
-                              WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email)
+                              WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
+                              {Sql.Narrow(sql.Emails, "c.normalized_email = ANY (@emails)")})
             ORDER BY w.idx
             ON CONFLICT (client_id, audience, normalized_email) WHERE normalized_email IS NOT NULL DO NOTHING
             """).ConfigureAwait(false);
+        if (!rename)
+        {
+            return;
+        }
+
         // Lock the contacts in id order first, so two requests renaming shared contacts cannot deadlock.
-        await sql.ExecuteAsync("""
+        await sql.ExecuteAsync($"""
             WITH renamed AS (
                 SELECT c.client_id, c.id, w.name
                 FROM mailing_contacts c JOIN mailing_changes w
                   ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
                 WHERE w.idx IS NOT NULL AND w.name IS NOT NULL AND c.name IS DISTINCT FROM w.name
+                  {Sql.Narrow(sql.Emails, "c.normalized_email = ANY (@emails)")}
                 ORDER BY c.id
                 FOR UPDATE OF c)
             UPDATE mailing_contacts c SET name = r.name, updated_at = @now
             FROM renamed r WHERE c.client_id = r.client_id AND c.id = r.id
+              {Sql.Narrow(sql.Emails, "c.audience = @audience AND c.normalized_email = ANY (@emails)")}
             """).ConfigureAwait(false);
     }
 
@@ -285,10 +310,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                0 AS wave,
                NULL::text AS error
         FROM mailing_changes w
-        LEFT JOIN mailing_contacts c
-               ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
-        LEFT JOIN mailing_recipient_list_members o
-               ON o.client_id = @client AND o.list_id = @list AND o.contact_id = c.id
+        LEFT JOIN (SELECT id, normalized_email FROM mailing_contacts WHERE client_id = @client AND audience = @audience
+                   {Sql.Narrow(sql.Emails, "normalized_email = ANY (@emails)")}) c
+               ON c.normalized_email = w.norm_email
+        LEFT JOIN (SELECT id, source_object_key, contact_id, active FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list
+                   {Sql.Narrow(sql.ContactIds, "contact_id = ANY (@contacts)")}) o
+               ON o.contact_id = c.id
         WHERE w.idx IS NOT NULL
         """);
 
@@ -383,18 +410,24 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// </summary>
     private static async Task WriteMembersAsync(Sql sql)
     {
-        var waves = await sql.QueryAsync("SELECT DISTINCT wave FROM mailing_decide WHERE target_id IS NOT NULL ORDER BY wave", r => r.GetInt32(0)).ConfigureAwait(false);
-        foreach (var wave in waves)
+        // With few changes, each wave's rows are named by id so the members are found by primary key.
+        var waves = sql.Emails is null
+            ? (await sql.QueryAsync("SELECT DISTINCT wave FROM mailing_decide WHERE target_id IS NOT NULL ORDER BY wave", r => r.GetInt32(0)).ConfigureAwait(false))
+                .Select(wave => (Wave: wave, Targets: (Guid[]?)null))
+            : (await sql.QueryAsync("SELECT wave, target_id FROM mailing_decide WHERE target_id IS NOT NULL", r => (Wave: r.GetInt32(0), Target: r.GetGuid(1))).ConfigureAwait(false))
+                .GroupBy(t => t.Wave, t => t.Target).OrderBy(g => g.Key).Select(g => (Wave: g.Key, Targets: (Guid[]?)[.. g]));
+        foreach (var (wave, targets) in waves)
         {
             await sql.ExecuteAsync(
-                """
+                $"""
                 UPDATE mailing_recipient_list_members m
                 SET source_object_key = d.source_key, contact_id = d.contact_id, email_snapshot = d.email, metadata = d.metadata,
                     active = true, removed_at = NULL, updated_at = @now
                 FROM mailing_decide d
                 WHERE d.target_id IS NOT NULL AND d.wave = @wave AND m.client_id = @client AND m.id = d.target_id
+                  {Sql.Narrow(targets, "m.id = ANY (@targets)")}
                 """,
-                ("wave", wave)).ConfigureAwait(false);
+                [("wave", wave), .. targets is null ? Array.Empty<(string, object)>() : [("targets", targets)]]).ConfigureAwait(false);
         }
 
         await sql.ExecuteAsync($"""
@@ -410,11 +443,17 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// Soft-removes (or, in a dry run, finds) the active members no item names, found by the pass over
     /// the snapshot — except a row a deferred item re-keyed, which the snapshot now names.
     /// </summary>
-    private static Task<List<MemberResult>> RemoveAbsentAsync(Sql sql)
+    private static async Task<List<MemberResult>> RemoveAbsentAsync(Sql sql)
     {
         const string absent = """
             a.idx IS NULL AND NOT EXISTS (SELECT 1 FROM mailing_decide d WHERE d.target_id = a.k_id)
             """;
+        Guid[]? absentIds = null;
+        if (sql.Emails is not null && !sql.Run.Change.DryRun)
+        {
+            absentIds = [.. await sql.QueryAsync($"SELECT a.k_id FROM mailing_changes a WHERE {absent}", r => r.GetGuid(0)).ConfigureAwait(false)];
+        }
+
         var statement = sql.Run.Change.DryRun
             ? $"SELECT a.k_key, a.k_contact FROM mailing_changes a WHERE {absent} ORDER BY a.k_key"
             : $"""
@@ -422,10 +461,14 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                    UPDATE mailing_recipient_list_members m SET active = false, removed_at = @now, updated_at = @now
                    FROM mailing_changes a
                    WHERE {absent} AND m.client_id = @client AND m.id = a.k_id
+                     {Sql.Narrow(absentIds, "m.id = ANY (@absent)")}
                    RETURNING m.source_object_key, m.contact_id)
                SELECT source_object_key, contact_id FROM removed ORDER BY source_object_key
                """;
-        return sql.QueryAsync(statement, r => new MemberResult(null, r.GetString(0), MemberOutcome.Removed, r.GetGuid(1)));
+        return await sql.QueryAsync(
+            statement,
+            r => new MemberResult(null, r.GetString(0), MemberOutcome.Removed, r.GetGuid(1)),
+            absentIds is null ? [] : [("absent", absentIds)]).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -459,13 +502,13 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         // Every item when they are all listed (a plainly unchanged one shows the contact of its row);
         // otherwise only the decided items worth reading and the screened ones, if there are any.
         var statement = !summarized
-            ? """
+            ? $"""
               SELECT s.idx, s.source_key, coalesce(s.verdict, d.outcome, 'unchanged'), coalesce(d.contact_id, k.contact_id), s.error, d.error, s.email
               FROM mailing_stage s
               LEFT JOIN mailing_decide d ON d.idx = s.idx
-              LEFT JOIN mailing_recipient_list_members k
-                     ON s.verdict IS NULL AND d.idx IS NULL
-                        AND k.client_id = @client AND k.list_id = @list AND k.source_object_key = s.source_key
+              LEFT JOIN (SELECT source_object_key, contact_id FROM mailing_recipient_list_members
+                         WHERE client_id = @client AND list_id = @list {Sql.Narrow(sql.Keys, "source_object_key = ANY (@keys)")}) k
+                     ON s.verdict IS NULL AND d.idx IS NULL AND k.source_object_key = s.source_key
               ORDER BY s.idx
               """
             : $"""
@@ -524,6 +567,18 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     {
         public MembershipRun Run { get; } = run;
 
+        /// <summary>The request's distinct source keys (<c>@keys</c>), when the items are few.</summary>
+        public string[]? Keys { get; set; }
+
+        /// <summary>The changing items' addresses (<c>@emails</c>), when they are few.</summary>
+        public string[]? Emails { get; set; }
+
+        /// <summary>The ids of the contacts with those addresses (<c>@contacts</c>), when they are few.</summary>
+        public Guid[]? ContactIds { get; set; }
+
+        /// <summary>A narrowing condition (with its leading AND) when its values are known, that is few; nothing otherwise.</summary>
+        public static string Narrow(Array? values, string condition) => values is null ? string.Empty : $"AND {condition}";
+
         /// <summary>Runs a statement; returns the number of rows it changed.</summary>
         public async Task<int> ExecuteAsync(string statement, params (string Name, object Value)[] extra)
         {
@@ -531,9 +586,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        public async Task<List<T>> QueryAsync<T>(string statement, Func<NpgsqlDataReader, T> read)
+        public async Task<List<T>> QueryAsync<T>(string statement, Func<NpgsqlDataReader, T> read, params (string Name, object Value)[] extra)
         {
-            await using var command = Command(statement, []);
+            await using var command = Command(statement, extra);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var rows = new List<T>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -551,12 +606,30 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             command.Parameters.Add(new NpgsqlParameter("audience", NpgsqlDbType.Text) { Value = Run.Scope.Audience });
             command.Parameters.Add(new NpgsqlParameter("list", NpgsqlDbType.Uuid) { Value = (object?)Run.ListId ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = Run.Now });
+            AddArray(command, "keys", NpgsqlDbType.Text, Keys);
+            AddArray(command, "emails", NpgsqlDbType.Text, Emails);
+            AddArray(command, "contacts", NpgsqlDbType.Uuid, ContactIds);
             foreach (var (name, value) in extra)
             {
-                command.Parameters.AddWithValue(name, value);
+                if (value is Guid[] ids)
+                {
+                    AddArray(command, name, NpgsqlDbType.Uuid, ids);
+                }
+                else
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
             }
 
             return command;
+        }
+
+        private static void AddArray(NpgsqlCommand command, string name, NpgsqlDbType type, Array? values)
+        {
+            if (values is not null)
+            {
+                command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values });
+            }
         }
     }
 }
