@@ -72,9 +72,11 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
 
         if (sql.Emails is not null)
         {
-            sql.ContactIds = [.. await sql.QueryAsync(
-                "SELECT id FROM mailing_contacts WHERE client_id = @client AND audience = @audience AND normalized_email = ANY (@emails)",
-                r => r.GetGuid(0)).ConfigureAwait(false)];
+            var contacts = await sql.QueryAsync(
+                "SELECT normalized_email, id FROM mailing_contacts WHERE client_id = @client AND audience = @audience AND normalized_email = ANY (@emails)",
+                r => (Email: r.GetString(0), Id: r.GetGuid(1))).ConfigureAwait(false);
+            sql.ContactEmails = [.. contacts.Select(c => c.Email)];
+            sql.ContactIds = [.. contacts.Select(c => c.Id)];
         }
 
         await DecideAsync(sql).ConfigureAwait(false);
@@ -255,15 +257,18 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     private static async Task ResolveContactsAsync(Sql sql, bool rename)
     {
         // ON CONFLICT DO NOTHING: a contact another transaction creates meanwhile is simply found below.
-        // Request order is id order (the ids were drawn in it), so the primary key only grows at its end.
+        // With few items that check alone skips the existing contacts (one index probe each); with many, an
+        // anti-join finds them first, cheaper than a probe per row. Request order is id order (the ids were
+        // drawn in it), so the primary key only grows at its end.
         await sql.ExecuteAsync($"""
             INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
             SELECT @client, w.new_contact_id, @audience, w.email, w.norm_email, w.name, @now, @now
             FROM mailing_changes w
             WHERE w.idx IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
-                              WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
-                              {Sql.Narrow(sql.Emails, "c.normalized_email = ANY (@emails)")})
+              {(sql.Emails is not null ? string.Empty : """
+                AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
+                                WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email)
+                """)}
             ORDER BY w.idx
             ON CONFLICT (client_id, audience, normalized_email) WHERE normalized_email IS NOT NULL DO NOTHING
             """).ConfigureAwait(false);
@@ -310,8 +315,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                0 AS wave,
                NULL::text AS error
         FROM mailing_changes w
-        LEFT JOIN (SELECT id, normalized_email FROM mailing_contacts WHERE client_id = @client AND audience = @audience
-                   {Sql.Narrow(sql.Emails, "normalized_email = ANY (@emails)")}) c
+        LEFT JOIN {(sql.ContactIds is null
+                      ? "(SELECT normalized_email, id FROM mailing_contacts WHERE client_id = @client AND audience = @audience)"
+                      : "unnest(@contact_emails, @contacts)")} AS c (normalized_email, id)
                ON c.normalized_email = w.norm_email
         LEFT JOIN (SELECT id, source_object_key, contact_id, active FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list
                    {Sql.Narrow(sql.ContactIds, "contact_id = ANY (@contacts)")}) o
@@ -576,6 +582,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         /// <summary>The ids of the contacts with those addresses (<c>@contacts</c>), when they are few.</summary>
         public Guid[]? ContactIds { get; set; }
 
+        /// <summary>The addresses of <see cref="ContactIds"/>, in the same order (<c>@contact_emails</c>).</summary>
+        public string[]? ContactEmails { get; set; }
+
         /// <summary>A narrowing condition (with its leading AND) when its values are known, that is few; nothing otherwise.</summary>
         public static string Narrow(Array? values, string condition) => values is null ? string.Empty : $"AND {condition}";
 
@@ -609,6 +618,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
             AddArray(command, "keys", NpgsqlDbType.Text, Keys);
             AddArray(command, "emails", NpgsqlDbType.Text, Emails);
             AddArray(command, "contacts", NpgsqlDbType.Uuid, ContactIds);
+            AddArray(command, "contact_emails", NpgsqlDbType.Text, ContactEmails);
             foreach (var (name, value) in extra)
             {
                 if (value is Guid[] ids)
