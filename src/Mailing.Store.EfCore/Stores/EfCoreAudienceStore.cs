@@ -50,8 +50,8 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         var after = afterContactId;
         while (page.Count < limit && listIds is not { Count: > 1 })
         {
-            var (end, full) = await ReadDrivenWindowAsync(clientId, selection, audience, listIds, ceiling, after, limit - page.Count, page, cancellationToken).ConfigureAwait(false);
-            if (!full)
+            var (end, full) = await ReadDrivenWindowAsync(clientId, selection, audience, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
+            if (!full || page.Count == limit)
             {
                 return page;
             }
@@ -90,8 +90,10 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
 
     /// <summary>
     /// Reads the next window of the single driving index in one query, adding the contacts that pass the
-    /// filters to <paramref name="page"/>; returns the window's last id and whether it was full (if not,
-    /// the index has nothing more up to the ceiling).
+    /// filters to <paramref name="page"/> until it holds <paramref name="size"/>; returns the window's last
+    /// id and whether it was full (if not, the index has nothing more up to the ceiling). Windows always
+    /// span <paramref name="size"/> ids, so a selective filter costs a few windows a page, not one per match;
+    /// matches beyond the page are read again by the next page, which resumes after the page's last id.
     /// </summary>
     private async Task<(Guid End, bool Full)> ReadDrivenWindowAsync(
         string clientId, AudienceSelection selection, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling,
@@ -106,7 +108,7 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
             orderby id
             select new { Id = id, Found = c != null, c!.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var r in rows.Where(r => r.Found))
+        foreach (var r in rows.Where(r => r.Found).Take(size - page.Count))
         {
             page.Add(new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes)));
         }

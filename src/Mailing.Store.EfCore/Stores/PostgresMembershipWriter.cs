@@ -224,6 +224,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     private static async Task<int> FindChangesAsync(Sql sql)
     {
         var absentToo = sql.Run.Change.RemoveAbsent;
+
+        // With few items, their rows' contacts are named by id so they are found by primary key, not by
+        // hashing the whole address book (a snapshot's absent rows need no contact).
+        Guid[]? keyedContacts = sql.Keys is null ? null : [.. await sql.QueryAsync(
+            "SELECT contact_id FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list AND source_object_key = ANY (@keys)",
+            r => r.GetGuid(0)).ConfigureAwait(false)];
         await sql.ExecuteAsync("""
             CREATE TEMP TABLE mailing_changes (
                 idx integer, source_key text, email text, norm_email text, name text, metadata text,
@@ -242,13 +248,15 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                        {(absentToo ? string.Empty : Sql.Narrow(sql.Keys, "source_object_key = ANY (@keys)"))}) k
                    ON k.source_object_key = s.source_key
             LEFT JOIN mailing_contacts kc ON kc.client_id = @client AND kc.id = k.contact_id
+                      {Sql.Narrow(keyedContacts, "kc.id = ANY (@keyed_contacts)")}
             WHERE CASE WHEN s.idx IS NULL THEN k.active
                        ELSE s.verdict IS NULL
                             AND NOT coalesce(k.active AND k.email_snapshot = s.email AND k.metadata = s.metadata
                                              AND kc.audience = @audience AND kc.normalized_email = s.norm_email
                                              AND (s.name IS NULL OR kc.name = s.name), false)
                   END
-            """).ConfigureAwait(false);
+            """,
+            keyedContacts is null ? [] : [("keyed_contacts", keyedContacts)]).ConfigureAwait(false);
         return changes;
     }
 
@@ -258,8 +266,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     {
         // ON CONFLICT DO NOTHING: a contact another transaction creates meanwhile is simply found below.
         // With few items that check alone skips the existing contacts (one index probe each); with many, an
-        // anti-join finds them first, cheaper than a probe per row. Request order is id order (the ids were
-        // drawn in it), so the primary key only grows at its end.
+        // anti-join finds them first, cheaper than a probe per row. Inserting in address order means two
+        // requests creating the same new addresses (for two lists of one client) wait for each other in the
+        // same order instead of deadlocking; the ids, drawn in request order, all land in this run's range.
         await sql.ExecuteAsync($"""
             INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
             SELECT @client, w.new_contact_id, @audience, w.email, w.norm_email, w.name, @now, @now
@@ -269,7 +278,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
                                 WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email)
                 """)}
-            ORDER BY w.idx
+            ORDER BY w.norm_email
             ON CONFLICT (client_id, audience, normalized_email) WHERE normalized_email IS NOT NULL DO NOTHING
             """).ConfigureAwait(false);
         if (!rename)
@@ -430,7 +439,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 SET source_object_key = d.source_key, contact_id = d.contact_id, email_snapshot = d.email, metadata = d.metadata,
                     active = true, removed_at = NULL, updated_at = @now
                 FROM mailing_decide d
-                WHERE d.target_id IS NOT NULL AND d.wave = @wave AND m.client_id = @client AND m.id = d.target_id
+                WHERE d.target_id IS NOT NULL AND d.wave = @wave AND m.client_id = @client AND m.list_id = @list AND m.id = d.target_id
                   {Sql.Narrow(targets, "m.id = ANY (@targets)")}
                 """,
                 [("wave", wave), .. targets is null ? Array.Empty<(string, object)>() : [("targets", targets)]]).ConfigureAwait(false);
@@ -466,7 +475,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                WITH removed AS (
                    UPDATE mailing_recipient_list_members m SET active = false, removed_at = @now, updated_at = @now
                    FROM mailing_changes a
-                   WHERE {absent} AND m.client_id = @client AND m.id = a.k_id
+                   WHERE {absent} AND m.client_id = @client AND m.list_id = @list AND m.id = a.k_id AND m.active
                      {Sql.Narrow(absentIds, "m.id = ANY (@absent)")}
                    RETURNING m.source_object_key, m.contact_id)
                SELECT source_object_key, contact_id FROM removed ORDER BY source_object_key
