@@ -11,6 +11,7 @@ namespace Mailing.Store.EfCore.Stores;
 internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTimeOffset now, bool dryRun)
 {
     private const int MaxAttempts = 5;
+    private bool _locked;
 
     /// <summary>Returns normalized email → contact id; a dry run leaves contacts it would create out.</summary>
     public async Task<Dictionary<string, Guid>> ResolveAsync(IReadOnlyList<MemberWrite> items, CancellationToken cancellationToken)
@@ -50,6 +51,12 @@ internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTime
                     contact.Name = item.Name;
                     contact.UpdatedAt = now;
                 }
+            }
+
+            if (!_locked && db.ChangeTracker.HasChanges())
+            {
+                await ContactWriteLock.AcquireAsync(db, scope, cancellationToken).ConfigureAwait(false);
+                _locked = true;
             }
 
             try

@@ -264,6 +264,8 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// <summary>Creates the contacts the changing items name that do not exist yet, and applies supplied names.</summary>
     private static async Task ResolveContactsAsync(Sql sql, bool rename)
     {
+        await sql.ExecuteAsync(ContactWriteLock.Statement, ("lock_key", ContactWriteLock.Key(sql.Run.Scope))).ConfigureAwait(false);
+
         // ON CONFLICT DO NOTHING: a contact another transaction creates meanwhile is simply found below.
         // With few items that check alone skips the existing contacts (one index probe each); with many, an
         // anti-join finds them first, cheaper than a probe per row. Inserting in address order means two

@@ -1,0 +1,30 @@
+using Mailing.Stores;
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Stores;
+
+/// <summary>
+/// On PostgreSQL, the member writers create and rename the contacts of one client's audience one
+/// transaction at a time: a transaction-level advisory lock, taken before the first contact write and
+/// held until commit. Without it, two requests for two lists of one client that create the same new
+/// addresses could each wait on a contact the other has inserted but not committed — a deadlock, and a
+/// streamed request cannot be replayed. List writers take their list's lock first and this one second,
+/// always in that order. (SQLite has one writer at a time anyway.)
+/// </summary>
+internal static class ContactWriteLock
+{
+    /// <summary>The lock's name; PostgreSQL hashes it to the 64-bit advisory lock key.</summary>
+    public static string Key(MailingScope scope) => $"mailing-contacts\n{scope.ClientId}\n{scope.Audience}";
+
+    /// <summary>The statement taking the lock, with the key as parameter <c>@lock_key</c>.</summary>
+    public const string Statement = "SELECT pg_advisory_xact_lock(hashtextextended(@lock_key, 0))";
+
+    public static async Task AcquireAsync(DbContext db, MailingScope scope, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            var key = Key(scope);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
