@@ -268,9 +268,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
 
         // ON CONFLICT DO NOTHING: a contact another transaction creates meanwhile is simply found below.
         // With few items that check alone skips the existing contacts (one index probe each); with many, an
-        // anti-join finds them first, cheaper than a probe per row. Inserting in address order means two
-        // requests creating the same new addresses (for two lists of one client) wait for each other in the
-        // same order instead of deadlocking; the ids, drawn in request order, all land in this run's range.
+        // anti-join finds them first, cheaper than a probe per row. The contact-write lock taken above keeps
+        // other member writers of this client out, so the insert order cannot deadlock; request order is id
+        // order (the ids were drawn in it), so the primary-key indexes only grow at their end.
         await sql.ExecuteAsync($"""
             INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
             SELECT @client, w.new_contact_id, @audience, w.email, w.norm_email, w.name, @now, @now
@@ -280,7 +280,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
                                 WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email)
                 """)}
-            ORDER BY w.norm_email
+            ORDER BY w.idx
             ON CONFLICT (client_id, audience, normalized_email) WHERE normalized_email IS NOT NULL DO NOTHING
             """).ConfigureAwait(false);
         if (!rename)
