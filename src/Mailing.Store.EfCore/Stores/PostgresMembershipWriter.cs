@@ -106,7 +106,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// <param name="Keys">The distinct source keys, when the items are few (<see cref="FewRows"/>).</param>
     private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys);
 
-    /// <summary>The items screened out, besides the invalid ones.</summary>
+    /// <summary>The items screened out before judging: invalid ones and repeats of an earlier key or address.</summary>
     private readonly record struct Screened(int Invalid, int DuplicateSourceKeys, int DuplicateContacts)
     {
         public int Total => Invalid + DuplicateSourceKeys + DuplicateContacts;
