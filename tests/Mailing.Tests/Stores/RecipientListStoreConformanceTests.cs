@@ -346,6 +346,29 @@ public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_name_on_a_member_item_renames_its_contact_without_changing_the_membership()
+    {
+        var first = await Bulk("l", [new MemberInput("k1", "ann@example.com", "Ann")]);
+
+        var renamed = await Reconcile("l", [new MemberInput("k1", "ann@example.com", "Ann Smith")], removeAbsent: true);
+
+        Assert.Equal(MemberOutcome.Unchanged, Assert.Single(renamed.Items).Outcome);
+        var contact = await Contacts(s => s.FindAsync(Scope, first.Items[0].ContactId!.Value, Ct));
+        Assert.Equal("Ann Smith", contact!.Name);
+    }
+
+    [Fact]
+    public async Task A_member_item_without_a_name_leaves_its_contacts_name()
+    {
+        var first = await Bulk("l", [new MemberInput("k1", "ann@example.com", "Ann")]);
+
+        await Reconcile("l", [Member("k1", "ann@example.com")], removeAbsent: true);
+
+        var contact = await Contacts(s => s.FindAsync(Scope, first.Items[0].ContactId!.Value, Ct));
+        Assert.Equal("Ann", contact!.Name);
+    }
+
+    [Fact]
     public async Task A_dry_run_of_a_re_keying_snapshot_does_not_report_the_re_keyed_membership_as_removed()
     {
         await Bulk("l", [Member("homework-submission:1", "ann@example.com"), Member("homework-submission:2", "bob@example.com")]);
