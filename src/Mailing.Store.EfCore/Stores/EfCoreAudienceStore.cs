@@ -48,15 +48,19 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
         var page = new List<AudienceRecipient>(Math.Min(limit, 10_000));
         var after = afterContactId;
-        while (page.Count < limit && listIds is not { Count: > 1 })
+        if (listIds is not { Count: > 1 })
         {
-            var (end, full) = await ReadDrivenWindowAsync(clientId, selection, audience, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
-            if (!full || page.Count == limit)
+            // One driving index: one query per window.
+            while (true)
             {
-                return page;
-            }
+                var (end, full) = await ReadDrivenWindowAsync(clientId, selection, audience, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
+                if (!full || page.Count == limit)
+                {
+                    return page;
+                }
 
-            after = end;
+                after = end;
+            }
         }
 
         while (page.Count < limit)

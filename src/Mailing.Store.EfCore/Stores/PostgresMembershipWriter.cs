@@ -465,27 +465,29 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         const string absent = """
             a.idx IS NULL AND NOT EXISTS (SELECT 1 FROM mailing_decide d WHERE d.target_id = a.k_id)
             """;
-        Guid[]? absentIds = null;
-        if (sql.Emails is not null && !sql.Run.Change.DryRun)
+        if (sql.Run.Change.DryRun)
         {
-            absentIds = [.. await sql.QueryAsync($"SELECT a.k_id FROM mailing_changes a WHERE {absent}", r => r.GetGuid(0)).ConfigureAwait(false)];
+            return await sql.QueryAsync(
+                $"SELECT a.k_key, a.k_contact FROM mailing_changes a WHERE {absent} ORDER BY a.k_key", Removed).ConfigureAwait(false);
         }
 
-        var statement = sql.Run.Change.DryRun
-            ? $"SELECT a.k_key, a.k_contact FROM mailing_changes a WHERE {absent} ORDER BY a.k_key"
-            : $"""
-               WITH removed AS (
-                   UPDATE mailing_recipient_list_members m SET active = false, removed_at = @now, updated_at = @now
-                   FROM mailing_changes a
-                   WHERE {absent} AND m.client_id = @client AND m.list_id = @list AND m.id = a.k_id AND m.active
-                     {Sql.Narrow(absentIds, "m.id = ANY (@absent)")}
-                   RETURNING m.source_object_key, m.contact_id)
-               SELECT source_object_key, contact_id FROM removed ORDER BY source_object_key
-               """;
+        // With few changes the absent rows are named by id, so the members are found by primary key;
+        // otherwise the update joins the changes table.
+        Guid[]? absentIds = sql.Emails is null ? null
+            : [.. await sql.QueryAsync($"SELECT a.k_id FROM mailing_changes a WHERE {absent}", r => r.GetGuid(0)).ConfigureAwait(false)];
         return await sql.QueryAsync(
-            statement,
-            r => new MemberResult(null, r.GetString(0), MemberOutcome.Removed, r.GetGuid(1)),
+            $"""
+            WITH removed AS (
+                UPDATE mailing_recipient_list_members m SET active = false, removed_at = @now, updated_at = @now
+                {(absentIds is null ? $"FROM mailing_changes a WHERE {absent} AND m.id = a.k_id AND" : "WHERE m.id = ANY (@absent) AND")}
+                      m.client_id = @client AND m.list_id = @list AND m.active
+                RETURNING m.source_object_key, m.contact_id)
+            SELECT source_object_key, contact_id FROM removed ORDER BY source_object_key
+            """,
+            Removed,
             absentIds is null ? [] : [("absent", absentIds)]).ConfigureAwait(false);
+
+        static MemberResult Removed(NpgsqlDataReader r) => new(null, r.GetString(0), MemberOutcome.Removed, r.GetGuid(1));
     }
 
     /// <summary>

@@ -16,13 +16,13 @@ namespace Mailing.Tests.Stores;
 public sealed class ContactWriteLockTests(PostgresServer server)
 {
     [Theory]
-    [InlineData(0)] // set-based path
-    [InlineData(int.MaxValue - 1)] // batched path
+    [InlineData(StoreServices.SetBased)]
+    [InlineData(StoreServices.Batched)]
     public async Task An_import_creating_contacts_waits_while_another_transaction_holds_the_clients_contact_write_lock(int threshold)
     {
         var ct = TestContext.Current.CancellationToken;
         var connectionString = await server.GetDatabaseAsync("contact_lock");
-        await using var services = Build(connectionString, threshold);
+        await using var services = StoreServices.Build(db => db.UseNpgsql(connectionString), threshold);
         await using (var setup = services.CreateAsyncScope())
         {
             await setup.ServiceProvider.GetRequiredService<MailingDbContext>().Database.EnsureCreatedAsync(ct);
@@ -77,12 +77,5 @@ public sealed class ContactWriteLockTests(PostgresServer server)
         await using var scope = services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<IRecipientListService>()
             .UpsertMembersAsync(client, "l", members.ToAsyncEnumerable(), cancellationToken: TestContext.Current.CancellationToken);
-    }
-
-    private static ServiceProvider Build(string connectionString, int threshold)
-    {
-        var services = new ServiceCollection().AddLogging();
-        services.AddMailing().UseEntityFrameworkCore(db => db.UseNpgsql(connectionString), store => store.PostgresSetBasedThreshold = threshold);
-        return services.BuildServiceProvider();
     }
 }

@@ -23,9 +23,9 @@ public sealed class MembershipPathsAgreeTests(PostgresServer server) : IDisposab
     public async Task Every_path_reports_the_same_outcomes_and_leaves_the_same_rows(int seed)
     {
         var connectionString = await server.GetDatabaseAsync("paths");
-        await using var setBased = Build(db => db.UseNpgsql(connectionString), threshold: 0);
-        await using var batchedPg = Build(db => db.UseNpgsql(connectionString), threshold: int.MaxValue - 1);
-        await using var batchedSqlite = Build(db => db.UseSqlite(_sqlite.ConnectionString), threshold: 0);
+        await using var setBased = StoreServices.Build(db => db.UseNpgsql(connectionString), StoreServices.SetBased);
+        await using var batchedPg = StoreServices.Build(db => db.UseNpgsql(connectionString), StoreServices.Batched);
+        await using var batchedSqlite = StoreServices.Build(db => db.UseSqlite(_sqlite.ConnectionString), StoreServices.SetBased);
         var stores = new[] { setBased, batchedPg, batchedSqlite };
         foreach (var services in stores)
         {
@@ -57,13 +57,6 @@ public sealed class MembershipPathsAgreeTests(PostgresServer server) : IDisposab
     }
 
     public void Dispose() => _sqlite.Dispose();
-
-    private static ServiceProvider Build(Action<DbContextOptionsBuilder> database, int threshold)
-    {
-        var services = new ServiceCollection().AddLogging();
-        services.AddMailing().UseEntityFrameworkCore(database, store => store.PostgresSetBasedThreshold = threshold);
-        return services.BuildServiceProvider();
-    }
 
     private static MemberInput RandomMember(Random random)
     {
