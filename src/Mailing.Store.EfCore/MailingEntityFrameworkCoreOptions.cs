@@ -22,6 +22,13 @@ public sealed class MailingEntityFrameworkCoreOptions
     [Required]
     [RegularExpression("^[0-9]{1,9}(kB|MB|GB)$", ErrorMessage = "PostgresWorkMem must look like 64MB, 512kB or 1GB.")]
     public string PostgresWorkMem { get; set; } = "256MB";
+
+    /// <summary>
+    /// The set-based path's notion of "few rows" (see <c>PostgresMembershipWriter</c>): up to this many
+    /// driving rows it narrows by index look-ups, and a larger request stages only its changing items.
+    /// Not public: the default suits every size; tests lower it to reach the large-request path quickly.
+    /// </summary>
+    internal int PostgresFewRows { get; set; } = 50_000;
 }
 
 /// <summary>The DataAnnotations rules of <see cref="MailingEntityFrameworkCoreOptions"/>, checked by a generated validator.</summary>

@@ -4,14 +4,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Mailing.Store.EfCore.Stores;
 
 /// <summary>
-/// On PostgreSQL, the contacts of one client's audience are created, renamed and given new addresses
-/// one transaction at a time: a transaction-level advisory lock, taken before the first contact write and
-/// held until commit, by the member writers and the contact store alike. Without it, two requests for two
-/// lists of one client that create the same new addresses could each wait on a contact the other has
-/// inserted but not committed — a deadlock, and a streamed request cannot be replayed. Holding it, a writer
-/// sees every address it could collide with, so the set-based import inserts its new contacts without
-/// <c>ON CONFLICT</c>. List writers take their list's lock first and this one second, always in that
-/// order. (SQLite has one writer at a time anyway.)
+/// On PostgreSQL, the member writers create and rename the contacts of one client's audience one
+/// transaction at a time: a transaction-level advisory lock, taken before the first contact write and
+/// held until commit. Without it, two requests for two lists of one client that create the same new
+/// addresses could each wait on a contact the other has inserted but not committed — a deadlock, and a
+/// streamed request cannot be replayed. List writers take their list's lock first and this one second,
+/// always in that order. (SQLite has one writer at a time anyway.)
 /// </summary>
 internal static class ContactWriteLock
 {

@@ -8,8 +8,7 @@ namespace Mailing.Store.EfCore.Stores;
 /// <summary>
 /// The EF Core contact store. Lifetime: scoped, sharing the scope's <typeparamref name="TContext"/>.
 /// Uniqueness of email, phone and external id is checked first (to name the field in the 409) and
-/// enforced by unique indexes (a concurrent writer that wins the race still gets a 409). Creating and
-/// updating take the contact-write lock (<see cref="ContactWriteLock"/>), as member imports do.
+/// enforced by unique indexes (a concurrent writer that wins the race still gets a 409).
 /// </summary>
 internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider time) : IContactStore
     where TContext : DbContext
@@ -21,7 +20,6 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         ArgumentNullException.ThrowIfNull(contact);
         var now = StoreClock.Now(time);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await ContactWriteLock.AcquireAsync(db, scope, cancellationToken).ConfigureAwait(false);
         await EnsureUniqueAsync(scope, null, contact, cancellationToken).ConfigureAwait(false);
         var row = new ContactEntity { ClientId = scope.ClientId, Id = Guid.CreateVersion7(now), Audience = scope.Audience, CreatedAt = now };
         Apply(row, contact, now);
@@ -43,7 +41,6 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         ArgumentNullException.ThrowIfNull(contact);
         var now = StoreClock.Now(time);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await ContactWriteLock.AcquireAsync(db, scope, cancellationToken).ConfigureAwait(false);
         var row = await FindTrackedAsync(scope, id, cancellationToken).ConfigureAwait(false);
         if (row is null)
         {

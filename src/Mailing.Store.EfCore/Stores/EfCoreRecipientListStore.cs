@@ -149,7 +149,7 @@ internal sealed class EfCoreRecipientListStore<TContext>(
         var settings = storeOptions.Value;
         var (head, rest) = await Lookahead.PeekAsync(members, settings.PostgresSetBasedThreshold + 1, cancellationToken).ConfigureAwait(false);
         return head.Count > settings.PostgresSetBasedThreshold
-            ? (new PostgresMembershipWriter(db, settings.PostgresWorkMem), rest)
+            ? (new PostgresMembershipWriter(db, settings.PostgresWorkMem, settings.PostgresFewRows), rest)
             : (new BatchedMembershipWriter(db), rest);
     }
 

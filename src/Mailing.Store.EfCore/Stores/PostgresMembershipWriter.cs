@@ -11,12 +11,22 @@ namespace Mailing.Store.EfCore.Stores;
 /// judges and applies them with a handful of set-based statements in the caller's transaction —
 /// no per-member round trip and no change tracking. One join of the snapshot with the list finds the
 /// few items that change anything (and, for a snapshot, the members it no longer names); everything
-/// after that works on those rows only, so an unchanged million-member snapshot costs one join.
+/// after that works on those rows only, so an unchanged million-member snapshot costs one join — or,
+/// past the first <c>fewRows</c> items, not even that: the list's fingerprints tell which items to stage.
 /// It follows <see cref="MembershipRules"/> exactly: the statements judge every item against the list
 /// as it was before the request, and the rare items that share a row with another item are judged
 /// one by one in request order.
 /// </summary>
-internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : IMembershipWriter
+/// <param name="db">The context whose connection and transaction the statements use.</param>
+/// <param name="workMem">The <c>work_mem</c> of the transaction, validated by the options.</param>
+/// <param name="fewRows">
+/// Up to this many driving rows (50,000 by default), the statements narrow the permanent tables to the rows
+/// they need by index look-ups: the values (source keys, addresses, ids) are read back and sent as array
+/// parameters, <c>column = ANY (@values)</c>, whose size the planner sees. Above it, the statements hash the
+/// client's or list's rows whole, which for large inputs is cheaper than a look-up per row; and a request
+/// with more items stages only the ones that may change something (see <see cref="CopyAsync"/>).
+/// </param>
+internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int fewRows) : IMembershipWriter
 {
     private const string Added = "added";
     private const string Updated = "updated";
@@ -26,13 +36,6 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     private const string DuplicateSourceKey = "duplicate_source_key";
     private const string Invalid = "invalid";
 
-    /// <summary>
-    /// Up to this many driving rows, the statements narrow the permanent tables to the rows they need by
-    /// index look-ups: the values (source keys, addresses, ids) are read back and sent as array parameters,
-    /// <c>column = ANY (@values)</c>, whose size the planner sees. Above it, the statements hash the client's
-    /// or list's rows whole, which for large inputs is cheaper than a look-up per row.
-    /// </summary>
-    private const int FewRows = 50_000;
 
     public async Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
@@ -45,7 +48,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         // Every join here is a hash (or merge) join, so no plan is worse than linear. The planner knows little
         // about the temporary tables and, right after a large load, not much about one client's rows either;
         // a nested loop chosen on such a guess can rescan a table once per row of another. Where few rows are
-        // involved, the statements narrow the permanent tables by index look-ups first (see FewRows).
+        // involved, the statements narrow the permanent tables by index look-ups first (see fewRows).
         await sql.ExecuteAsync("SET LOCAL enable_nestloop = off").ConfigureAwait(false);
         await sql.ExecuteAsync($"""
             CREATE TEMP TABLE mailing_stage (
@@ -53,13 +56,13 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 error text, verdict text, key_suspect boolean NOT NULL, email_suspect boolean NOT NULL
             ) ON COMMIT DROP
             """).ConfigureAwait(false);
-        var stage = await CopyAsync(connection, run, members, cancellationToken).ConfigureAwait(false);
+        var stage = await CopyAsync(connection, run, members, fewRows, cancellationToken).ConfigureAwait(false);
         run.Results.Receive(stage.Received);
 
         var screened = await ScreenAsync(sql, stage).ConfigureAwait(false);
         sql.Keys = stage.Keys;
-        var changes = await FindChangesAsync(sql).ConfigureAwait(false);
-        if (changes <= FewRows)
+        var changes = await FindChangesAsync(sql, stage.Absent).ConfigureAwait(false);
+        if (changes <= fewRows)
         {
             sql.Emails = [.. await sql.QueryAsync("SELECT DISTINCT norm_email FROM mailing_changes WHERE idx IS NOT NULL", r => r.GetString(0)).ConfigureAwait(false)];
         }
@@ -102,8 +105,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// <param name="KeySuspects">Items whose source key may repeat an earlier item's.</param>
     /// <param name="EmailSuspects">Valid items whose e-mail may repeat an earlier valid item's.</param>
     /// <param name="Named">Valid items that carry a contact name.</param>
-    /// <param name="Keys">The distinct source keys, when the items are few (<see cref="FewRows"/>).</param>
-    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys);
+    /// <param name="Keys">The distinct source keys of the staged items, when they are few (<c>fewRows</c>).</param>
+    /// <param name="Absent">
+    /// When the list's fingerprints were read (<see cref="ListFingerprints"/>): the ids of its active rows that
+    /// no item names, which the items not staged leave unknown to the database; otherwise null.
+    /// </param>
+    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys, Guid[]? Absent);
 
     /// <summary>The items screened out before judging: invalid ones and repeats of an earlier key or address.</summary>
     private readonly record struct Screened(int Invalid, int DuplicateSourceKeys, int DuplicateContacts)
@@ -111,29 +118,72 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
         public int Total => Invalid + DuplicateSourceKeys + DuplicateContacts;
     }
 
+    /// <summary>An item left out of the staging table as plainly unchanged, with the repeat filters' fingerprints.</summary>
+    private readonly record struct Skipped(int Index, Guid RowId, ulong Key, ulong Email);
+
     /// <summary>
     /// Streams the items into the staging table. On the way it marks the invalid ones and flags the
     /// items that may repeat an earlier key or e-mail (<see cref="RepeatFilter"/>), so screening for
     /// repeats looks only at those.
+    /// A large request into an existing list (more than <c>fewRows</c> items, so its result is
+    /// summarized) goes further: after the first <c>fewRows</c> items it reads the list's
+    /// fingerprints and stages only the items that may change something. An item is left out when its
+    /// row's fingerprints say it is plainly unchanged and it is flagged as no repeat; it counts as
+    /// unchanged without a statement. Should a later item repeat its key or address after all, it is
+    /// put back (from its row, which it equals) before screening, which then finds the repeat as usual.
     /// </summary>
-    private static async Task<StageCounts> CopyAsync(NpgsqlConnection connection, MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
+    private static async Task<StageCounts> CopyAsync(
+        NpgsqlConnection connection, MembershipRun run, IAsyncEnumerable<MemberWrite> members, int fewRows, CancellationToken cancellationToken)
     {
         int count = 0, invalid = 0, keySuspects = 0, emailSuspects = 0, named = 0;
         var fewKeys = new List<string>();
         var keys = new RepeatFilter();
         var emails = new RepeatFilter();
-        var importer = await connection.BeginBinaryImportAsync(
-            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect) FROM STDIN (FORMAT BINARY)",
-            cancellationToken).ConfigureAwait(false);
-        await using (importer.ConfigureAwait(false))
+        ListFingerprints? list = null;
+        var skipped = new List<Skipped>();
+        HashSet<ulong> suspectKeys = [], suspectEmails = [];
+        var importer = await BeginStageAsync(connection, cancellationToken).ConfigureAwait(false);
+        try
         {
             // Field writes are synchronous: they fill Npgsql's buffer (flushing it now and then), and the
             // async overloads would allocate a Task per field — ten million of them for a million members.
             await foreach (var item in members.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
+                if (count == fewRows && run.ListId is not null && run.Results.WouldSummarize(count))
+                {
+                    await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    await importer.DisposeAsync().ConfigureAwait(false);
+                    list = await ListFingerprints.LoadAsync(connection, run, cancellationToken).ConfigureAwait(false);
+                    fewKeys!.ForEach(key => list.Name(key));
+                    importer = await BeginStageAsync(connection, cancellationToken).ConfigureAwait(false);
+                }
+
                 var valid = item.Error is null;
-                var keySuspect = item.SourceObjectKey is not null && keys.MaybeSeen(item.SourceObjectKey);
-                var emailSuspect = valid && emails.MaybeSeen(item.NormalizedEmail!);
+                ulong keyPrint = 0, emailPrint = 0;
+                var keySuspect = item.SourceObjectKey is not null && keys.MaybeSeen(item.SourceObjectKey, out keyPrint);
+                var emailSuspect = valid && emails.MaybeSeen(item.NormalizedEmail!, out emailPrint);
+                count++;
+                named += valid && item.Name is not null ? 1 : 0;
+                if (list is not null)
+                {
+                    var row = item.SourceObjectKey is null ? -1 : list.Name(item.SourceObjectKey);
+                    if (valid && row >= 0 && !keySuspect && !emailSuspect && list.Unchanged(row, item))
+                    {
+                        skipped.Add(new Skipped(item.Index, list.Id(row), keyPrint, emailPrint));
+                        continue;
+                    }
+
+                    if (keySuspect)
+                    {
+                        suspectKeys.Add(keyPrint);
+                    }
+
+                    if (emailSuspect)
+                    {
+                        suspectEmails.Add(emailPrint);
+                    }
+                }
+
                 importer.StartRow();
                 importer.Write(item.Index, NpgsqlDbType.Integer);
                 WriteText(importer, item.SourceObjectKey);
@@ -145,22 +195,56 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 WriteText(importer, valid ? null : Invalid);
                 importer.Write(keySuspect, NpgsqlDbType.Boolean);
                 importer.Write(emailSuspect, NpgsqlDbType.Boolean);
-                count++;
                 invalid += valid ? 0 : 1;
                 keySuspects += keySuspect ? 1 : 0;
                 emailSuspects += emailSuspect ? 1 : 0;
-                named += valid && item.Name is not null ? 1 : 0;
                 if (item.SourceObjectKey is not null && fewKeys is not null)
                 {
                     fewKeys.Add(item.SourceObjectKey);
-                    fewKeys = fewKeys.Count <= FewRows ? fewKeys : null;
+                    fewKeys = fewKeys.Count <= fewRows ? fewKeys : null;
                 }
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
+        finally
+        {
+            await importer.DisposeAsync().ConfigureAwait(false);
+        }
 
-        return new StageCounts(count, invalid, keySuspects, emailSuspects, named, fewKeys?.Distinct(StringComparer.Ordinal).ToArray());
+        var putBack = skipped.Where(s => suspectKeys.Contains(s.Key) || suspectEmails.Contains(s.Email)).ToList();
+        if (putBack.Count > 0)
+        {
+            await StageFromRowsAsync(connection, run, putBack, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new StageCounts(
+            count, invalid, keySuspects, emailSuspects, named, fewKeys?.Distinct(StringComparer.Ordinal).ToArray(),
+            list is not null && run.Change.RemoveAbsent ? list.Unnamed() : null);
+    }
+
+    private static Task<NpgsqlBinaryImporter> BeginStageAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        connection.BeginBinaryImportAsync(
+            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect) FROM STDIN (FORMAT BINARY)",
+            cancellationToken);
+
+    /// <summary>Stages skipped items after all, from their rows: a plainly unchanged item equals its row (its name adds nothing).</summary>
+    private static async Task StageFromRowsAsync(NpgsqlConnection connection, MembershipRun run, List<Skipped> items, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect)
+            SELECT v.idx, m.source_object_key, m.email_snapshot, kc.normalized_email, NULL, m.metadata, NULL, NULL, false, false
+            FROM unnest(@idx, @ids) AS v(idx, id)
+            JOIN mailing_recipient_list_members m ON m.client_id = @client AND m.list_id = @list AND m.id = v.id
+            JOIN mailing_contacts kc ON kc.client_id = @client AND kc.id = m.contact_id
+            """,
+            connection) { CommandTimeout = 0 };
+        command.Parameters.AddWithValue("client", run.Scope.ClientId);
+        command.Parameters.AddWithValue("list", run.ListId!.Value);
+        command.Parameters.AddWithValue("idx", items.Select(s => s.Index).ToArray());
+        command.Parameters.AddWithValue("ids", items.Select(s => s.RowId).ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static void WriteText(NpgsqlBinaryImporter importer, string? value)
@@ -208,9 +292,10 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     /// item leaves as it is; such a contact holds no other row of the list, so the item is not deferred.
     /// </summary>
     /// <returns>How many rows <c>mailing_changes</c> holds.</returns>
-    private static async Task<int> FindChangesAsync(Sql sql)
+    private static async Task<int> FindChangesAsync(Sql sql, Guid[]? absent)
     {
-        var absentToo = sql.Run.Change.RemoveAbsent;
+        // The absent rows come from the join, unless the client already knows them (not every item was staged).
+        var absentToo = sql.Run.Change.RemoveAbsent && absent is null;
 
         // With few items, their rows' contacts are named by id so they are found by primary key, not by
         // hashing the whole address book (a snapshot's absent rows need no contact).
@@ -243,6 +328,18 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                   END
             """,
             keyedContacts is null ? [] : [("keyed_contacts", keyedContacts)]).ConfigureAwait(false);
+        if (absent is { Length: > 0 })
+        {
+            changes += await sql.ExecuteAsync(
+                """
+                INSERT INTO mailing_changes (k_id, k_key, k_contact, k_email, k_metadata, k_active)
+                SELECT id, source_object_key, contact_id, email_snapshot, metadata, active
+                FROM mailing_recipient_list_members
+                WHERE client_id = @client AND list_id = @list AND id = ANY (@absent) AND active
+                """,
+                ("absent", absent)).ConfigureAwait(false);
+        }
+
         return changes;
     }
 
@@ -252,33 +349,25 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
     {
         await sql.ExecuteAsync(ContactWriteLock.Statement, ("lock_key", ContactWriteLock.Key(sql.Run.Scope))).ConfigureAwait(false);
 
-        // Every writer that creates contacts or changes their addresses takes the contact-write lock (above),
-        // so the anti-join sees every address this insert could collide with, and the insert needs no
-        // ON CONFLICT clause: speculative insertion writes about twice the WAL of a plain insert. The new
-        // rows go in address order, their ids drawn in that order, so each of the table's three indexes
-        // (id, audience and id, address) receives its keys in order, instead of one of them at random.
-        var ids = new SequentialGuids(sql.Run.Now);
-        try
-        {
-            await sql.ExecuteAsync(
-                $"""
-                INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
-                SELECT @client, {SequentialGuids.Sql("row_number() OVER (ORDER BY w.norm_email)")}, @audience, w.email, w.norm_email, w.name, @now, @now
-                FROM mailing_changes w
-                WHERE w.idx IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
-                                  WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
-                                    {Sql.Narrow(sql.Emails, "c.normalized_email = ANY (@emails)")})
-                ORDER BY w.norm_email
-                """,
-                ids.Parameters).ConfigureAwait(false);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            // Only a writer that bypasses the lock (not one of this library's) can get here.
-            throw new MailingConflictException(null, "Another contact with the same email address was saved at the same time; retry the request.");
-        }
-
+        // ON CONFLICT DO NOTHING: a contact another transaction creates meanwhile is simply found below.
+        // With few items that check alone skips the existing contacts (one index probe each); with many, an
+        // anti-join finds them first, cheaper than a probe per row. The contact-write lock taken above keeps
+        // other member writers of this client out, so the insert order cannot deadlock. The rows go in request
+        // order with ids drawn in it, so the id indexes only grow at the end of the client's range.
+        await sql.ExecuteAsync(
+            $"""
+            INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
+            SELECT @client, {SequentialGuids.Sql("row_number() OVER (ORDER BY w.idx)")}, @audience, w.email, w.norm_email, w.name, @now, @now
+            FROM mailing_changes w
+            WHERE w.idx IS NOT NULL
+              {(sql.Emails is not null ? string.Empty : """
+                AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
+                                WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email)
+                """)}
+            ORDER BY w.idx
+            ON CONFLICT (client_id, audience, normalized_email) WHERE normalized_email IS NOT NULL DO NOTHING
+            """,
+            new SequentialGuids(sql.Run.Now).Parameters).ConfigureAwait(false);
         if (!rename)
         {
             return;
@@ -443,14 +532,14 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem) : I
                 [("wave", wave), .. targets is null ? Array.Empty<(string, object)>() : [("targets", targets)]]).ConfigureAwait(false);
         }
 
-        // In contact order, the ids drawn in it: three of the four indexes (id; list and contact; contact)
-        // receive their keys in order, and new contacts were created in address order with ids in that order.
+        // In request order with ids drawn in it, as the new contacts were: when the keys come sorted, as
+        // exports usually send them, and the contacts are new, every index receives its keys in order.
         await sql.ExecuteAsync($"""
             INSERT INTO mailing_recipient_list_members
                 (client_id, id, list_id, contact_id, email_snapshot, source_object_key, metadata, active, removed_at, created_at, updated_at)
-            SELECT @client, {SequentialGuids.Sql("row_number() OVER (ORDER BY d.contact_id)")}, @list, d.contact_id, d.email, d.source_key, d.metadata, true, NULL, @now, @now
+            SELECT @client, {SequentialGuids.Sql("row_number() OVER (ORDER BY d.idx)")}, @list, d.contact_id, d.email, d.source_key, d.metadata, true, NULL, @now, @now
             FROM mailing_decide d WHERE d.outcome = '{Added}'
-            ORDER BY d.contact_id
+            ORDER BY d.idx
             """,
             new SequentialGuids(sql.Run.Now).Parameters).ConfigureAwait(false);
     }

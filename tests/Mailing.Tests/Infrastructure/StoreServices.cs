@@ -13,10 +13,18 @@ internal static class StoreServices
     /// <summary>A threshold that keeps every request on the batched path.</summary>
     public const int Batched = int.MaxValue - 1;
 
-    public static ServiceProvider Build(Action<DbContextOptionsBuilder> database, int setBasedThreshold)
+    public static ServiceProvider Build(Action<DbContextOptionsBuilder> database, int setBasedThreshold) =>
+        Build(database, setBasedThreshold, new MailingOptions().ItemDetailLimit, new MailingEntityFrameworkCoreOptions().PostgresFewRows);
+
+    /// <summary>With a lower item detail limit and "few rows", so the set-based path's large-request handling starts early.</summary>
+    public static ServiceProvider Build(Action<DbContextOptionsBuilder> database, int setBasedThreshold, int itemDetailLimit, int fewRows)
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddMailing().UseEntityFrameworkCore(database, store => store.PostgresSetBasedThreshold = setBasedThreshold);
+        services.AddMailing(o => o.ItemDetailLimit = itemDetailLimit).UseEntityFrameworkCore(database, store =>
+        {
+            store.PostgresSetBasedThreshold = setBasedThreshold;
+            store.PostgresFewRows = fewRows;
+        });
         return services.BuildServiceProvider();
     }
 }
