@@ -103,6 +103,6 @@ internal sealed class ListFingerprints
 
     public Guid Id(int row) => _ids[row];
 
-    /// <summary>The ids of the rows no item named.</summary>
+    /// <summary>The ids of the rows no item named since the fingerprints were read.</summary>
     public Guid[] Unnamed() => [.. Enumerable.Range(0, _ids.Count).Where(row => !_named[row]).Select(row => _ids[row])];
 }

@@ -108,7 +108,8 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     /// <param name="Keys">The distinct source keys of the staged items, when they are few (<c>fewRows</c>).</param>
     /// <param name="Absent">
     /// When the list's fingerprints were read (<see cref="ListFingerprints"/>): the ids of its active rows that
-    /// no item names, which the items not staged leave unknown to the database; otherwise null.
+    /// no item after that point names, the candidates for absent rows (the staged items may still name them);
+    /// otherwise null.
     /// </param>
     private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys, Guid[]? Absent);
 
@@ -125,9 +126,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     /// Streams the items into the staging table. On the way it marks the invalid ones and flags the
     /// items that may repeat an earlier key or e-mail (<see cref="RepeatFilter"/>), so screening for
     /// repeats looks only at those.
-    /// A large request into an existing list (more than <c>fewRows</c> items, so its result is
-    /// summarized) goes further: after the first <c>fewRows</c> items it reads the list's
-    /// fingerprints and stages only the items that may change something. An item is left out when its
+    /// A large request into an existing list goes further: once more than <c>fewRows</c> items have
+    /// streamed past and the result will be summarized, it reads the list's fingerprints and stages
+    /// only the items that may change something from there on. An item is left out when its
     /// row's fingerprints say it is plainly unchanged and it is flagged as no repeat; it counts as
     /// unchanged without a statement. Should a later item repeat its key or address after all, it is
     /// put back (from its row, which it equals) before screening, which then finds the repeat as usual.
@@ -149,12 +150,11 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
             // async overloads would allocate a Task per field — ten million of them for a million members.
             await foreach (var item in members.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                if (count == fewRows && run.ListId is not null && run.Results.WouldSummarize(count))
+                if (list is null && count >= fewRows && run.ListId is not null && run.Results.WouldSummarize(count))
                 {
                     await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
                     await importer.DisposeAsync().ConfigureAwait(false);
                     list = await ListFingerprints.LoadAsync(connection, run, cancellationToken).ConfigureAwait(false);
-                    fewKeys!.ForEach(key => list.Name(key));
                     importer = await BeginStageAsync(connection, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -333,9 +333,10 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
             changes += await sql.ExecuteAsync(
                 """
                 INSERT INTO mailing_changes (k_id, k_key, k_contact, k_email, k_metadata, k_active)
-                SELECT id, source_object_key, contact_id, email_snapshot, metadata, active
-                FROM mailing_recipient_list_members
-                WHERE client_id = @client AND list_id = @list AND id = ANY (@absent) AND active
+                SELECT m.id, m.source_object_key, m.contact_id, m.email_snapshot, m.metadata, m.active
+                FROM mailing_recipient_list_members m
+                WHERE m.client_id = @client AND m.list_id = @list AND m.id = ANY (@absent) AND m.active
+                  AND NOT EXISTS (SELECT 1 FROM mailing_stage s WHERE s.source_key = m.source_object_key)
                 """,
                 ("absent", absent)).ConfigureAwait(false);
         }
