@@ -25,8 +25,8 @@ public sealed class MailingEntityFrameworkCoreOptions
 
     /// <summary>
     /// The set-based path's notion of "few rows" (see <c>PostgresMembershipWriter</c>): up to this many
-    /// driving rows it narrows by index look-ups, and a larger request stages only its changing items.
-    /// Not public: the default suits every size; tests lower it to reach the large-request path quickly.
+    /// driving rows it narrows the tables by index look-ups, above it it hashes them whole. Not public:
+    /// the default suits every size; tests lower it to reach the large-request statements quickly.
     /// </summary>
     internal int PostgresFewRows { get; set; } = 50_000;
 }

@@ -11,8 +11,7 @@ namespace Mailing.Store.EfCore.Stores;
 /// judges and applies them with a handful of set-based statements in the caller's transaction —
 /// no per-member round trip and no change tracking. One join of the snapshot with the list finds the
 /// few items that change anything (and, for a snapshot, the members it no longer names); everything
-/// after that works on those rows only, so an unchanged million-member snapshot costs one join — or,
-/// past the first <c>fewRows</c> items, not even that: the list's fingerprints tell which items to stage.
+/// after that works on those rows only, so an unchanged million-member snapshot costs one join.
 /// It follows <see cref="MembershipRules"/> exactly: the statements judge every item against the list
 /// as it was before the request, and the rare items that share a row with another item are judged
 /// one by one in request order.
@@ -23,8 +22,7 @@ namespace Mailing.Store.EfCore.Stores;
 /// Up to this many driving rows (50,000 by default), the statements narrow the permanent tables to the rows
 /// they need by index look-ups: the values (source keys, addresses, ids) are read back and sent as array
 /// parameters, <c>column = ANY (@values)</c>, whose size the planner sees. Above it, the statements hash the
-/// client's or list's rows whole, which for large inputs is cheaper than a look-up per row; and a request
-/// with more items stages only the ones that may change something (see <see cref="CopyAsync"/>).
+/// client's or list's rows whole, which for large inputs is cheaper than a look-up per row.
 /// </param>
 internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int fewRows) : IMembershipWriter
 {
@@ -35,7 +33,6 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     private const string DuplicateContact = "duplicate_contact";
     private const string DuplicateSourceKey = "duplicate_source_key";
     private const string Invalid = "invalid";
-
 
     public async Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
@@ -61,7 +58,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
 
         var screened = await ScreenAsync(sql, stage).ConfigureAwait(false);
         sql.Keys = stage.Keys;
-        var changes = await FindChangesAsync(sql, stage.Absent).ConfigureAwait(false);
+        var changes = await FindChangesAsync(sql).ConfigureAwait(false);
         if (changes <= fewRows)
         {
             sql.Emails = [.. await sql.QueryAsync("SELECT DISTINCT norm_email FROM mailing_changes WHERE idx IS NOT NULL", r => r.GetString(0)).ConfigureAwait(false)];
@@ -105,13 +102,8 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     /// <param name="KeySuspects">Items whose source key may repeat an earlier item's.</param>
     /// <param name="EmailSuspects">Valid items whose e-mail may repeat an earlier valid item's.</param>
     /// <param name="Named">Valid items that carry a contact name.</param>
-    /// <param name="Keys">The distinct source keys of the staged items, when they are few (<c>fewRows</c>).</param>
-    /// <param name="Absent">
-    /// When the list's fingerprints were read (<see cref="ListFingerprints"/>): the ids of its active rows that
-    /// no item after that point names, the candidates for absent rows (the staged items may still name them);
-    /// otherwise null.
-    /// </param>
-    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys, Guid[]? Absent);
+    /// <param name="Keys">The distinct source keys, when the items are few (<c>fewRows</c>).</param>
+    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys);
 
     /// <summary>The items screened out before judging: invalid ones and repeats of an earlier key or address.</summary>
     private readonly record struct Screened(int Invalid, int DuplicateSourceKeys, int DuplicateContacts)
@@ -119,19 +111,10 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         public int Total => Invalid + DuplicateSourceKeys + DuplicateContacts;
     }
 
-    /// <summary>An item left out of the staging table as plainly unchanged, with the repeat filters' fingerprints.</summary>
-    private readonly record struct Skipped(int Index, Guid RowId, ulong Key, ulong Email);
-
     /// <summary>
     /// Streams the items into the staging table. On the way it marks the invalid ones and flags the
     /// items that may repeat an earlier key or e-mail (<see cref="RepeatFilter"/>), so screening for
     /// repeats looks only at those.
-    /// A large request into an existing list goes further: once more than <c>fewRows</c> items have
-    /// streamed past and the result will be summarized, it reads the list's fingerprints and stages
-    /// only the items that may change something from there on. An item is left out when its
-    /// row's fingerprints say it is plainly unchanged and it is flagged as no repeat; it counts as
-    /// unchanged without a statement. Should a later item repeat its key or address after all, it is
-    /// put back (from its row, which it equals) before screening, which then finds the repeat as usual.
     /// </summary>
     private static async Task<StageCounts> CopyAsync(
         NpgsqlConnection connection, MembershipRun run, IAsyncEnumerable<MemberWrite> members, int fewRows, CancellationToken cancellationToken)
@@ -140,50 +123,18 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         var fewKeys = new List<string>();
         var keys = new RepeatFilter();
         var emails = new RepeatFilter();
-        ListFingerprints? list = null;
-        var skipped = new List<Skipped>();
-        HashSet<ulong> suspectKeys = [], suspectEmails = [];
-        var importer = await BeginStageAsync(connection, cancellationToken).ConfigureAwait(false);
-        try
+        var importer = await connection.BeginBinaryImportAsync(
+            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
         {
             // Field writes are synchronous: they fill Npgsql's buffer (flushing it now and then), and the
             // async overloads would allocate a Task per field — ten million of them for a million members.
             await foreach (var item in members.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                if (list is null && count >= fewRows && run.ListId is not null && run.Results.WouldSummarize(count))
-                {
-                    await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-                    await importer.DisposeAsync().ConfigureAwait(false);
-                    list = await ListFingerprints.LoadAsync(connection, run, cancellationToken).ConfigureAwait(false);
-                    importer = await BeginStageAsync(connection, cancellationToken).ConfigureAwait(false);
-                }
-
                 var valid = item.Error is null;
-                ulong keyPrint = 0, emailPrint = 0;
-                var keySuspect = item.SourceObjectKey is not null && keys.MaybeSeen(item.SourceObjectKey, out keyPrint);
-                var emailSuspect = valid && emails.MaybeSeen(item.NormalizedEmail!, out emailPrint);
-                count++;
-                named += valid && item.Name is not null ? 1 : 0;
-                if (list is not null)
-                {
-                    var row = item.SourceObjectKey is null ? -1 : list.Name(item.SourceObjectKey);
-                    if (valid && row >= 0 && !keySuspect && !emailSuspect && list.Unchanged(row, item))
-                    {
-                        skipped.Add(new Skipped(item.Index, list.Id(row), keyPrint, emailPrint));
-                        continue;
-                    }
-
-                    if (keySuspect)
-                    {
-                        suspectKeys.Add(keyPrint);
-                    }
-
-                    if (emailSuspect)
-                    {
-                        suspectEmails.Add(emailPrint);
-                    }
-                }
-
+                var keySuspect = item.SourceObjectKey is not null && keys.MaybeSeen(item.SourceObjectKey);
+                var emailSuspect = valid && emails.MaybeSeen(item.NormalizedEmail!);
                 importer.StartRow();
                 importer.Write(item.Index, NpgsqlDbType.Integer);
                 WriteText(importer, item.SourceObjectKey);
@@ -195,9 +146,11 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
                 WriteText(importer, valid ? null : Invalid);
                 importer.Write(keySuspect, NpgsqlDbType.Boolean);
                 importer.Write(emailSuspect, NpgsqlDbType.Boolean);
+                count++;
                 invalid += valid ? 0 : 1;
                 keySuspects += keySuspect ? 1 : 0;
                 emailSuspects += emailSuspect ? 1 : 0;
+                named += valid && item.Name is not null ? 1 : 0;
                 if (item.SourceObjectKey is not null && fewKeys is not null)
                 {
                     fewKeys.Add(item.SourceObjectKey);
@@ -207,44 +160,8 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-        finally
-        {
-            await importer.DisposeAsync().ConfigureAwait(false);
-        }
 
-        var putBack = skipped.Where(s => suspectKeys.Contains(s.Key) || suspectEmails.Contains(s.Email)).ToList();
-        if (putBack.Count > 0)
-        {
-            await StageFromRowsAsync(connection, run, putBack, cancellationToken).ConfigureAwait(false);
-        }
-
-        return new StageCounts(
-            count, invalid, keySuspects, emailSuspects, named, fewKeys?.Distinct(StringComparer.Ordinal).ToArray(),
-            list is not null && run.Change.RemoveAbsent ? list.Unnamed() : null);
-    }
-
-    private static Task<NpgsqlBinaryImporter> BeginStageAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        connection.BeginBinaryImportAsync(
-            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect) FROM STDIN (FORMAT BINARY)",
-            cancellationToken);
-
-    /// <summary>Stages skipped items after all, from their rows: a plainly unchanged item equals its row (its name adds nothing).</summary>
-    private static async Task StageFromRowsAsync(NpgsqlConnection connection, MembershipRun run, List<Skipped> items, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect)
-            SELECT v.idx, m.source_object_key, m.email_snapshot, kc.normalized_email, NULL, m.metadata, NULL, NULL, false, false
-            FROM unnest(@idx, @ids) AS v(idx, id)
-            JOIN mailing_recipient_list_members m ON m.client_id = @client AND m.list_id = @list AND m.id = v.id
-            JOIN mailing_contacts kc ON kc.client_id = @client AND kc.id = m.contact_id
-            """,
-            connection) { CommandTimeout = 0 };
-        command.Parameters.AddWithValue("client", run.Scope.ClientId);
-        command.Parameters.AddWithValue("list", run.ListId!.Value);
-        command.Parameters.AddWithValue("idx", items.Select(s => s.Index).ToArray());
-        command.Parameters.AddWithValue("ids", items.Select(s => s.RowId).ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return new StageCounts(count, invalid, keySuspects, emailSuspects, named, fewKeys?.Distinct(StringComparer.Ordinal).ToArray());
     }
 
     private static void WriteText(NpgsqlBinaryImporter importer, string? value)
@@ -292,10 +209,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     /// item leaves as it is; such a contact holds no other row of the list, so the item is not deferred.
     /// </summary>
     /// <returns>How many rows <c>mailing_changes</c> holds.</returns>
-    private static async Task<int> FindChangesAsync(Sql sql, Guid[]? absent)
+    private static async Task<int> FindChangesAsync(Sql sql)
     {
-        // The absent rows come from the join, unless the client already knows them (not every item was staged).
-        var absentToo = sql.Run.Change.RemoveAbsent && absent is null;
+        var absentToo = sql.Run.Change.RemoveAbsent;
 
         // With few items, their rows' contacts are named by id so they are found by primary key, not by
         // hashing the whole address book (a snapshot's absent rows need no contact).
@@ -328,19 +244,6 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
                   END
             """,
             keyedContacts is null ? [] : [("keyed_contacts", keyedContacts)]).ConfigureAwait(false);
-        if (absent is { Length: > 0 })
-        {
-            changes += await sql.ExecuteAsync(
-                """
-                INSERT INTO mailing_changes (k_id, k_key, k_contact, k_email, k_metadata, k_active)
-                SELECT m.id, m.source_object_key, m.contact_id, m.email_snapshot, m.metadata, m.active
-                FROM mailing_recipient_list_members m
-                WHERE m.client_id = @client AND m.list_id = @list AND m.id = ANY (@absent) AND m.active
-                  AND NOT EXISTS (SELECT 1 FROM mailing_stage s WHERE s.source_key = m.source_object_key)
-                """,
-                ("absent", absent)).ConfigureAwait(false);
-        }
-
         return changes;
     }
 

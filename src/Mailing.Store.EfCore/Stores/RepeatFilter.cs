@@ -13,10 +13,7 @@ internal sealed class RepeatFilter
     private readonly HashSet<ulong> _seen = [];
 
     /// <summary>Whether <paramref name="value"/> may have been seen before; remembers it either way.</summary>
-    public bool MaybeSeen(string value) => MaybeSeen(value, out _);
-
-    /// <summary>Whether <paramref name="value"/> may have been seen before, and its fingerprint; remembers it either way.</summary>
-    public bool MaybeSeen(string value, out ulong fingerprint) => !_seen.Add(fingerprint = Fingerprint(value));
+    public bool MaybeSeen(string value) => !_seen.Add(Fingerprint(value));
 
     /// <summary>FNV-1a over the UTF-16 code units, finished with a 64-bit mix so nearby values spread apart.</summary>
     private static ulong Fingerprint(string value)

@@ -57,11 +57,11 @@ public sealed class MembershipPathsAgreeTests(PostgresServer server) : IDisposab
     }
 
     [Fact]
-    public async Task A_large_request_that_stages_only_its_changing_items_agrees_with_the_batched_path()
+    public async Task A_large_request_with_a_summarized_result_agrees_with_the_batched_path()
     {
-        // Beyond "few rows" (50,000 by default, 5,000 here) the set-based path stages only the items whose row's
-        // fingerprints say they may change something; the interesting items sit past that point, among skipped
-        // ones they repeat or move.
+        // Beyond "few rows" (50,000 by default, 5,000 here) the set-based path hashes whole tables instead of
+        // narrowing them, and beyond the item detail limit the result lists only the items worth reading. The
+        // interesting items sit past both points, among unchanged ones they repeat or move.
         var ct = TestContext.Current.CancellationToken;
         var connectionString = await server.GetDatabaseAsync("paths");
         await using var setBased = StoreServices.Build(db => db.UseNpgsql(connectionString), StoreServices.SetBased, itemDetailLimit: 1_000, fewRows: 5_000);
@@ -84,8 +84,8 @@ public sealed class MembershipPathsAgreeTests(PostgresServer server) : IDisposab
             _ => m,
         }).ToList();
         snapshot.AddRange(Enumerable.Range(0, 10).Select(i => new MemberInput($"n{i}", $"new{i}@example.com")));
-        snapshot.Add(new MemberInput("k10400", "again@example.com"));    // repeats a skipped item's key
-        snapshot.Add(new MemberInput("n-dup", "u10500@example.com"));    // repeats a skipped item's address
+        snapshot.Add(new MemberInput("k10400", "again@example.com"));    // repeats an unchanged item's key
+        snapshot.Add(new MemberInput("n-dup", "u10500@example.com"));    // repeats an unchanged item's address
         snapshot.Add(new MemberInput("n-moved", "u10700@example.com"));  // takes over an absent member's contact
         var upsert = snapshot.Take(11_000).Select(m => m.SourceObjectKey == "k11000" ? m with { Email = "moved-on@example.com" } : m).ToList();
 

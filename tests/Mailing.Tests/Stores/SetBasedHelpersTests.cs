@@ -65,34 +65,6 @@ public sealed class SetBasedHelpersTests(PostgresServer server)
         Assert.True(firstPass <= 1, $"{firstPass} distinct values were flagged as possible repeats.");
     }
 
-    [Fact]
-    public async Task The_text_hash_matches_the_databases_hashtextextended()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var texts = new List<string> { string.Empty, "a", "submission:00000001", "user1@example.com", "{\"changed\":true}", "Ünïcødé 名前 😀", new('x', 2_000) };
-        texts.AddRange(Enumerable.Range(0, 30).Select(n => string.Concat(Enumerable.Range(0, n).Select(i => (char)('a' + ((i * 7 + n) % 26))))));
-        long[] seeds = [0, 1, -1, 0x1234_5678_9ABC_DEF0, long.MinValue];
-        await using var connection = new NpgsqlConnection(await server.GetDatabaseAsync("set_based_helpers"));
-        await connection.OpenAsync(ct);
-
-        foreach (var seed in seeds)
-        {
-            await using var command = new NpgsqlCommand("SELECT hashtextextended(t, @seed) FROM unnest(@texts) WITH ORDINALITY AS u(t, n) ORDER BY n", connection);
-            command.Parameters.AddWithValue("seed", seed);
-            command.Parameters.AddWithValue("texts", texts.ToArray());
-            var expected = new List<long>();
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    expected.Add(reader.GetInt64(0));
-                }
-            }
-
-            Assert.Equal(expected, texts.Select(t => PostgresTextHash.Extended(t, seed)));
-        }
-    }
-
     /// <summary>
     /// Draws ids 1..<paramref name="count"/> as a statement does; with <paramref name="orderedByDatabase"/>,
     /// in PostgreSQL's uuid order, which must be the row-number order.
