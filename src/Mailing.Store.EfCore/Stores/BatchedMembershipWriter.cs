@@ -25,6 +25,8 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 
     private DbSet<RecipientListMemberEntity> Members => db.Set<RecipientListMemberEntity>();
 
+    private DbSet<ContactEntity> Contacts => db.Set<ContactEntity>();
+
     public async Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
         var contacts = new ContactResolver(db, run.Scope, run.Now, run.Change.DryRun);
@@ -44,6 +46,12 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 
     private async Task ApplyChunkAsync(MembershipRun run, ContactResolver contacts, MemberWrite[] chunk, CancellationToken cancellationToken)
     {
+        if (run.StaysOrdered(chunk) && run.ListId is { } listId)
+        {
+            await ApplyOrderedChunkAsync(run, run.Ordered!, listId, contacts, chunk, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var candidates = run.Screen(chunk);
         if (candidates.Count == 0)
         {
@@ -57,14 +65,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             Guid? contactId = contactIds.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
             var keyRow = existing.ByKey.GetValueOrDefault(item.SourceObjectKey!);
             var contactRow = contactId is { } cid ? existing.ByContact.GetValueOrDefault(cid) : null;
-            var byKey = View(run, keyRow);
-            if (View(run, contactRow) is { } held && MembershipRules.IsDeferred(byKey, held))
-            {
-                run.Deferred.Add(new DeferredItem(item, contactId!.Value, byKey, held));
-                continue;
-            }
-
-            Apply(run, item, contactId, MembershipRules.DecideByKey(item, contactId, byKey), keyRow);
+            Judge(run, item, contactId, keyRow, contactRow);
         }
 
         if (!run.Change.DryRun)
@@ -73,6 +74,151 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         }
 
         db.ChangeTracker.Clear();
+    }
+
+    /// <summary>
+    /// A chunk of a request in source-key order (see <see cref="OrderedRequest"/>): settled items are
+    /// judged by their row alone; only open items have their contacts resolved.
+    /// </summary>
+    private async Task ApplyOrderedChunkAsync(
+        MembershipRun run, OrderedRequest ordered, Guid listId, ContactResolver contacts, MemberWrite[] chunk, CancellationToken cancellationToken)
+    {
+        var candidates = ordered.Screen(chunk, run.Results);
+        if (candidates.Count == 0)
+        {
+            return;
+        }
+
+        var byKey = await LoadByKeyAsync(run, listId, candidates, cancellationToken).ConfigureAwait(false);
+        var keyed = new KeyedRow?[candidates.Count];
+        var settled = new bool[candidates.Count];
+        List<string>? openEmails = null;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var item = candidates[i];
+            keyed[i] = byKey.GetValueOrDefault(item.SourceObjectKey!);
+            settled[i] = OrderedRequest.Settles(item, View(run, keyed[i]?.Row), keyed[i]?.ContactEmail, keyed[i]?.ContactName);
+            if (settled[i])
+            {
+                ordered.Settle(item);
+            }
+            else
+            {
+                (openEmails ??= []).Add(item.NormalizedEmail!);
+            }
+        }
+
+        var held = openEmails is null ? [] : await LoadHeldByEmailAsync(run, listId, openEmails, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (!settled[i])
+            {
+                ordered.Open(candidates[i], held.GetValueOrDefault(candidates[i].NormalizedEmail!)?.SourceObjectKey);
+            }
+        }
+
+        var repeated = new bool[candidates.Count];
+        var toResolve = new List<MemberWrite>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var item = candidates[i];
+            repeated[i] = ordered.RepeatsEmail(item, settled[i], settled[i] ? null : held.GetValueOrDefault(item.NormalizedEmail!)?.SourceObjectKey);
+            if (!repeated[i] && !settled[i])
+            {
+                toResolve.Add(item);
+            }
+        }
+
+        // Resolving may save contacts and clear the change tracker, so rows are attached when staged, after it.
+        var contactIds = toResolve.Count == 0 ? null : await contacts.ResolveAsync(toResolve, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var item = candidates[i];
+            var keyRow = keyed[i]?.Row;
+            if (repeated[i])
+            {
+                run.Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email!));
+                continue;
+            }
+
+            if (settled[i])
+            {
+                Apply(run, item, keyRow!.ContactId, MembershipRules.DecideByKey(item, keyRow.ContactId, View(run, keyRow)), keyRow);
+                continue;
+            }
+
+            Guid? contactId = contactIds!.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
+            var contactRow = held.GetValueOrDefault(item.NormalizedEmail!);
+            Judge(run, item, contactId, keyRow, contactRow?.ContactId == contactId ? contactRow : null);
+        }
+
+        if (!run.Change.DryRun)
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        db.ChangeTracker.Clear();
+    }
+
+    /// <summary>Judges an item by the rows with its key and held by its contact: deferred, or decided by key.</summary>
+    private void Judge(MembershipRun run, MemberWrite item, Guid? contactId, RecipientListMemberEntity? keyRow, RecipientListMemberEntity? contactRow)
+    {
+        var byKey = View(run, keyRow);
+        var held = View(run, contactRow) ?? (contactId is { } id ? run.Vacated(id) : null);
+        if (held is not null && MembershipRules.IsDeferred(byKey, held))
+        {
+            run.Deferred.Add(new DeferredItem(item, contactId!.Value, byKey, held.Value));
+            return;
+        }
+
+        Apply(run, item, contactId, MembershipRules.DecideByKey(item, contactId, byKey), keyRow);
+    }
+
+    /// <summary>The list's rows with the chunk's source keys (untracked), each with its contact's current address and name.</summary>
+    /// <remarks>
+    /// Two single-table queries rather than a join: right after a large load the statistics still describe
+    /// small tables, and a join planned on them can scan the address book once per row.
+    /// </remarks>
+    private async Task<Dictionary<string, KeyedRow>> LoadByKeyAsync(MembershipRun run, Guid listId, List<MemberWrite> candidates, CancellationToken cancellationToken)
+    {
+        var clientId = run.Scope.ClientId;
+        var keys = candidates.Select(c => c.SourceObjectKey!).ToList();
+        var rows = await Members.AsNoTracking()
+            .Where(m => m.ClientId == clientId && m.ListId == listId && keys.Contains(m.SourceObjectKey))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var contactIds = rows.Select(r => r.ContactId).Distinct().ToList();
+        var contacts = contactIds.Count == 0 ? [] : await Contacts.AsNoTracking()
+            .Where(c => c.ClientId == clientId && contactIds.Contains(c.Id))
+            .Select(c => new { c.Id, c.Audience, c.NormalizedEmail, c.Name })
+            .ToDictionaryAsync(c => c.Id, cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(
+            r => r.SourceObjectKey,
+            r => contacts.TryGetValue(r.ContactId, out var c) && c.Audience == run.Scope.Audience
+                ? new KeyedRow(r, c.NormalizedEmail, c.Name)
+                : new KeyedRow(r, null, null),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>The list's rows (untracked) held by the existing contacts that have the given addresses, by address.</summary>
+    private async Task<Dictionary<string, RecipientListMemberEntity>> LoadHeldByEmailAsync(
+        MembershipRun run, Guid listId, List<string> emails, CancellationToken cancellationToken)
+    {
+        var clientId = run.Scope.ClientId;
+        var audience = run.Scope.Audience;
+        var contacts = await Contacts.AsNoTracking()
+            .Where(c => c.ClientId == clientId && c.Audience == audience && c.NormalizedEmail != null && emails.Contains(c.NormalizedEmail))
+            .Select(c => new { c.Id, Email = c.NormalizedEmail! })
+            .ToDictionaryAsync(c => c.Id, c => c.Email, cancellationToken).ConfigureAwait(false);
+        if (contacts.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = contacts.Keys.ToList();
+        var rows = await Members.AsNoTracking()
+            .Where(m => m.ClientId == clientId && m.ListId == listId && ids.Contains(m.ContactId))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(r => contacts[r.ContactId], StringComparer.Ordinal);
     }
 
     /// <summary>Judges the deferred items in request order, saving each change before the next item relies on it.</summary>
@@ -117,6 +263,11 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         run.Results.Add(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error);
         if (verdict.RowId is { } rowId)
         {
+            if (row is not null && row.ContactId != contactId && View(run, row) is { } before)
+            {
+                run.Vacate(before);
+            }
+
             run.Claim(rowId);
         }
 
@@ -130,9 +281,14 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         row is null ? null
         : new MembershipRules.Row(row.Id, row.SourceObjectKey, row.ContactId, row.EmailSnapshot, row.Metadata, row.Active, run.IsClaimed(row.Id));
 
-    /// <summary>Adds a new row (<paramref name="row"/> null), or changes the existing tracked one.</summary>
+    /// <summary>Adds a new row (<paramref name="row"/> null), or changes the existing one (attaching it when loaded untracked).</summary>
     private void Stage(MembershipRun run, MemberWrite item, Guid contactId, RecipientListMemberEntity? row)
     {
+        if (row is not null && db.Entry(row).State == EntityState.Detached)
+        {
+            db.Attach(row);
+        }
+
         if (row is null)
         {
             row = new RecipientListMemberEntity
@@ -218,6 +374,9 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         }
     }
 }
+
+/// <summary>A row of the list with its contact's current address and name (null when the contact is outside the scope).</summary>
+internal sealed record KeyedRow(RecipientListMemberEntity Row, string? ContactEmail, string? ContactName);
 
 /// <summary>The list's existing rows for one chunk, by source key and by contact.</summary>
 internal sealed class MemberLookup
