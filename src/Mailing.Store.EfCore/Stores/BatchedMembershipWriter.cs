@@ -18,6 +18,10 @@ internal interface IMembershipWriter
 /// The portable path (SQLite, and PostgreSQL for small requests): 500 items at a time, one query
 /// for their contacts, one for the memberships they touch, one batched save, all in the caller's
 /// transaction. Deferred items (see <see cref="MembershipRules"/>) are judged after the stream ends.
+/// While a request into an existing list arrives in source-key order, a chunk reads the rows with its
+/// keys first and resolves contacts only for the items those rows do not settle (<see cref="OrderedRequest"/>).
+/// Every chunk judges the rows as they were before the request: a contact whose row an earlier chunk
+/// moved to another contact is judged by that row (<see cref="MembershipRun.Vacated"/>).
 /// </summary>
 internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 {
