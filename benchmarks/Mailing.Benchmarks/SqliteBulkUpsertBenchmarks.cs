@@ -99,3 +99,68 @@ public class SqliteBulkUpsertBenchmarks
         await lists.UpsertMembersAsync(_scope, "l", _members.ToAsyncEnumerable());
     }
 }
+
+/// <summary>
+/// A dry-run reconcile of a snapshot against a SQLite list of the same size (1% changed, 1% new, 1% absent), with
+/// the snapshot in source-key order and shuffled: the batched path judges the first without resolving the
+/// contacts of the items its rows settle, the second by hashing every key and address. A dry run changes
+/// nothing, so every iteration sees the same list.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class SqliteReconcileBenchmarks
+{
+    private readonly MailingScope _scope = MailingScope.ForClient("bench");
+    private ServiceProvider _services = null!;
+    private string _path = null!;
+    private MemberInput[] _ordered = null!;
+    private MemberInput[] _shuffled = null!;
+
+    [Params(100_000)]
+    public int Members { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _path = Path.Combine(Path.GetTempPath(), $"mailing-bench-{Guid.NewGuid():N}.db");
+        var services = new ServiceCollection().AddLogging();
+        services.AddMailing(o => o.ItemDetailLimit = 1_000).UseEntityFrameworkCore(db => db.UseSqlite($"Data Source={_path}"));
+        _services = services.BuildServiceProvider();
+        using var scope = _services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(default).GetAwaiter().GetResult();
+        var onePercent = Members / 100;
+        var initial = Enumerable.Range(0, Members).Select(i => new MemberInput($"submission:{i:D8}", $"user{i}@example.com"));
+        scope.ServiceProvider.GetRequiredService<IRecipientListService>().UpsertMembersAsync(_scope, "l", initial.ToAsyncEnumerable()).GetAwaiter().GetResult();
+
+        // Drop the first 1%, change the next 1% (address), add 1% new.
+        _ordered = [.. Enumerable.Range(onePercent, Members).Select(i => new MemberInput(
+            $"submission:{i:D8}", i < 2 * onePercent ? $"moved{i}@example.com" : $"user{i}@example.com"))];
+        _shuffled = [.. _ordered];
+        new Random(42).Shuffle(_shuffled);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _services.Dispose();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(_path + suffix);
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "Mailing: dry-run reconcile, snapshot shuffled")]
+    public Task<MembershipChangeResult> Shuffled() => ReconcileAsync(_shuffled);
+
+    [Benchmark(Description = "Mailing: dry-run reconcile, snapshot in source-key order")]
+    public Task<MembershipChangeResult> InKeyOrder() => ReconcileAsync(_ordered);
+
+    private async Task<MembershipChangeResult> ReconcileAsync(MemberInput[] snapshot)
+    {
+        using var scope = _services.CreateScope();
+        var lists = scope.ServiceProvider.GetRequiredService<IRecipientListService>();
+        var result = await lists.ReconcileAsync(_scope, "l", snapshot.ToAsyncEnumerable(), new ReconcileOptions(DryRun: true, RemoveAbsent: true));
+        return result.Counts.Removed == Members / 100 ? result : throw new InvalidOperationException($"Unexpected counts: {result.Counts}");
+    }
+}

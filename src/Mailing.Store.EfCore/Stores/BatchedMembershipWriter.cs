@@ -326,14 +326,17 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             return MemberLookup.Empty;
         }
 
+        // Two queries rather than one with "key IN … OR contact IN …", which SQLite answers by scanning the list.
         var keys = candidates.Select(c => c.SourceObjectKey!).ToList();
         var contacts = contactIds.Values.Where(id => id != Guid.Empty).Distinct().ToList();
-        var query = Members.Where(m => m.ClientId == run.Scope.ClientId && m.ListId == listId
-            && (keys.Contains(m.SourceObjectKey) || contacts.Contains(m.ContactId)));
-        var rows = run.Change.DryRun
-            ? await query.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)
-            : await query.ToListAsync(cancellationToken).ConfigureAwait(false);
-        return new MemberLookup(rows);
+        var list = Members.Where(m => m.ClientId == run.Scope.ClientId && m.ListId == listId);
+        var byKey = await ReadAsync(list.Where(m => keys.Contains(m.SourceObjectKey))).ConfigureAwait(false);
+        var byContact = contacts.Count == 0 ? [] : await ReadAsync(list.Where(m => contacts.Contains(m.ContactId))).ConfigureAwait(false);
+        return new MemberLookup(byKey.Concat(byContact));
+
+        // Tracked rows are the same instance in both results; untracked ones are equal copies.
+        Task<List<RecipientListMemberEntity>> ReadAsync(IQueryable<RecipientListMemberEntity> query) =>
+            (run.Change.DryRun ? query.AsNoTracking() : query).ToListAsync(cancellationToken);
     }
 
     /// <summary>Soft-removes active members whose source key the run did not see and no item changed, walking the list by key.</summary>
