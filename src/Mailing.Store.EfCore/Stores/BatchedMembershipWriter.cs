@@ -15,11 +15,12 @@ internal interface IMembershipWriter
 }
 
 /// <summary>
-/// The portable path (SQLite, and PostgreSQL for small requests): 500 items at a time, one query
-/// for their contacts, one for the memberships they touch, one batched save, all in the caller's
-/// transaction. Deferred items (see <see cref="MembershipRules"/>) are judged after the stream ends.
-/// While a request into an existing list arrives in source-key order, a chunk reads the rows with its
-/// keys first and resolves contacts only for the items those rows do not settle (<see cref="OrderedRequest"/>).
+/// The portable path (SQLite, and PostgreSQL for small requests): 500 items at a time, a query for
+/// their contacts (creating the missing ones), two for the memberships they touch (by key, by contact),
+/// one batched save, all in the caller's transaction. Deferred items (see <see cref="MembershipRules"/>)
+/// are judged after the stream ends. While a request into an existing list arrives in source-key order,
+/// a chunk reads the rows with its keys (and their contacts, by id) first, and resolves contacts by
+/// address only for the items those rows do not settle (<see cref="OrderedRequest"/>).
 /// Every chunk judges the rows as they were before the request: a contact whose row an earlier chunk
 /// moved to another contact is judged by that row (<see cref="MembershipRun.Vacated"/>).
 /// </summary>

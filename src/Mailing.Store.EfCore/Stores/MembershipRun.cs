@@ -6,7 +6,7 @@ namespace Mailing.Store.EfCore.Stores;
 /// The state of one bulk upsert or reconcile on the batched path: what the request has shown so
 /// far (first occurrence wins), which rows items changed (claimed), the deferred items (see
 /// <see cref="MembershipRules"/>), and the results. While the items arrive in source-key order,
-/// <see cref="Ordered"/> remembers what was shown; from the first item out of order, hash sets do.
+/// <see cref="Ordered"/> remembers what was shown; from the chunk with the first item out of order, hash sets do.
 /// </summary>
 internal sealed class MembershipRun(MailingScope scope, Guid? listId, MembershipChange change, DateTimeOffset now, int itemDetailLimit)
 {
@@ -28,7 +28,7 @@ internal sealed class MembershipRun(MailingScope scope, Guid? listId, Membership
     /// <summary>Items whose contact holds a membership under another key, judged when the request ends.</summary>
     public List<DeferredItem> Deferred { get; } = [];
 
-    /// <summary>The request's memory while its items arrive in source-key order; null from the first item out of order.</summary>
+    /// <summary>The request's memory while its items arrive in source-key order; null from the chunk with the first item out of order.</summary>
     public OrderedRequest? Ordered { get; private set; } = listId is null ? null : new();
 
     public bool SeenKey(string sourceObjectKey) => Ordered?.SeenKey(sourceObjectKey) ?? _seenKeys.Contains(sourceObjectKey);

@@ -16,14 +16,14 @@ namespace Mailing.Store.EfCore.Stores;
 /// item's address (and the item brings no new name for it): its contact is that row's contact, with no
 /// look-up. Settled items have pairwise distinct addresses — distinct rows of a list hold distinct
 /// contacts, and distinct contacts have distinct addresses — so an address can repeat only where an
-/// <em>open</em> (unsettled) item is involved, and only open items, a few percent of a typical snapshot,
-/// are hashed: an open item repeats an earlier open one (a small map), or the row its contact holds was
+/// <em>open</em> (unsettled) item is involved, and only open items are hashed — a few percent of a
+/// snapshot sent again to an existing list, though all of a request that brings mostly new members: an open item repeats an earlier open one (a small map), or the row its contact holds was
 /// settled on by an earlier item; a settled item repeats an earlier open item whose contact holds the very
 /// row it settled on (a queue of such rows' keys, consumed in key order).
 /// </para>
 /// <para>
-/// The first item out of order ends all this: <see cref="HandOver"/> passes what was seen to the
-/// hashing screen, which takes the rest of the request.
+/// The first chunk with an item out of order ends all this: <see cref="HandOver"/> passes what was
+/// seen to the hashing screen, which takes the rest of the request.
 /// </para>
 /// </remarks>
 internal sealed class OrderedRequest
