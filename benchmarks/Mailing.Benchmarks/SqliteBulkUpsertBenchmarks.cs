@@ -18,8 +18,7 @@ namespace Mailing.Benchmarks;
 public class SqliteBulkUpsertBenchmarks
 {
     private readonly MailingScope _scope = MailingScope.ForClient("bench");
-    private ServiceProvider _services = null!;
-    private string _path = null!;
+    private SqliteBenchStore _store = null!;
     private MemberInput[] _members = null!;
 
     [Params(2_000)]
@@ -28,30 +27,17 @@ public class SqliteBulkUpsertBenchmarks
     [IterationSetup]
     public void Setup()
     {
-        _path = Path.Combine(Path.GetTempPath(), $"mailing-bench-{Guid.NewGuid():N}.db");
-        var services = new ServiceCollection().AddLogging();
-        services.AddMailing().UseEntityFrameworkCore(db => db.UseSqlite($"Data Source={_path}"));
-        _services = services.BuildServiceProvider();
-        using var scope = _services.CreateScope();
-        scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(default).GetAwaiter().GetResult();
+        _store = new SqliteBenchStore();
         _members = [.. Enumerable.Range(0, Members).Select(i => new MemberInput($"submission:{i}", $"user{i}@example.com"))];
     }
 
     [IterationCleanup]
-    public void Cleanup()
-    {
-        _services.Dispose();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            File.Delete(_path + suffix);
-        }
-    }
+    public void Cleanup() => _store.Dispose();
 
     [Benchmark(Baseline = true, Description = "naive: lookup + SaveChanges per member")]
     public async Task Naive()
     {
-        using var scope = _services.CreateScope();
+        using var scope = _store.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<MailingDbContext>();
         var now = DateTimeOffset.UtcNow;
         var list = new RecipientListEntity
@@ -94,7 +80,7 @@ public class SqliteBulkUpsertBenchmarks
     [Benchmark(Description = "Mailing: UpsertMembersAsync (batched)")]
     public async Task Mailing()
     {
-        using var scope = _services.CreateScope();
+        using var scope = _store.Services.CreateScope();
         var lists = scope.ServiceProvider.GetRequiredService<IRecipientListService>();
         await lists.UpsertMembersAsync(_scope, "l", _members.ToAsyncEnumerable());
     }
@@ -111,8 +97,7 @@ public class SqliteBulkUpsertBenchmarks
 public class SqliteReconcileBenchmarks
 {
     private readonly MailingScope _scope = MailingScope.ForClient("bench");
-    private ServiceProvider _services = null!;
-    private string _path = null!;
+    private SqliteBenchStore _store = null!;
     private MemberInput[] _ordered = null!;
     private MemberInput[] _shuffled = null!;
 
@@ -122,12 +107,8 @@ public class SqliteReconcileBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _path = Path.Combine(Path.GetTempPath(), $"mailing-bench-{Guid.NewGuid():N}.db");
-        var services = new ServiceCollection().AddLogging();
-        services.AddMailing(o => o.ItemDetailLimit = 1_000).UseEntityFrameworkCore(db => db.UseSqlite($"Data Source={_path}"));
-        _services = services.BuildServiceProvider();
-        using var scope = _services.CreateScope();
-        scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(default).GetAwaiter().GetResult();
+        _store = new SqliteBenchStore(o => o.ItemDetailLimit = 1_000);
+        using var scope = _store.Services.CreateScope();
         var onePercent = Members / 100;
         var initial = Enumerable.Range(0, Members).Select(i => new MemberInput($"submission:{i:D8}", $"user{i}@example.com"));
         scope.ServiceProvider.GetRequiredService<IRecipientListService>().UpsertMembersAsync(_scope, "l", initial.ToAsyncEnumerable()).GetAwaiter().GetResult();
@@ -140,15 +121,7 @@ public class SqliteReconcileBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _services.Dispose();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            File.Delete(_path + suffix);
-        }
-    }
+    public void Cleanup() => _store.Dispose();
 
     [Benchmark(Baseline = true, Description = "Mailing: dry-run reconcile, snapshot shuffled")]
     public Task<MembershipChangeResult> Shuffled() => ReconcileAsync(_shuffled);
@@ -158,7 +131,7 @@ public class SqliteReconcileBenchmarks
 
     private async Task<MembershipChangeResult> ReconcileAsync(MemberInput[] snapshot)
     {
-        using var scope = _services.CreateScope();
+        using var scope = _store.Services.CreateScope();
         var lists = scope.ServiceProvider.GetRequiredService<IRecipientListService>();
         var result = await lists.ReconcileAsync(_scope, "l", snapshot.ToAsyncEnumerable(), new ReconcileOptions(DryRun: true, RemoveAbsent: true));
         return result.Counts.Removed == Members / 100 ? result : throw new InvalidOperationException($"Unexpected counts: {result.Counts}");

@@ -113,12 +113,18 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             }
         }
 
-        var held = openEmails is null ? [] : await LoadHeldByEmailAsync(run, listId, openEmails, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < candidates.Count; i++)
+        // For open items: the row their address's contact holds in the list, if any.
+        var held = new RecipientListMemberEntity?[candidates.Count];
+        if (openEmails is not null)
         {
-            if (!settled[i])
+            var byEmail = await LoadHeldByEmailAsync(run, listId, openEmails, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < candidates.Count; i++)
             {
-                ordered.Open(candidates[i], held.GetValueOrDefault(candidates[i].NormalizedEmail!)?.SourceObjectKey);
+                if (!settled[i])
+                {
+                    held[i] = byEmail.GetValueOrDefault(candidates[i].NormalizedEmail!);
+                    ordered.Open(candidates[i], held[i]?.SourceObjectKey);
+                }
             }
         }
 
@@ -127,7 +133,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         for (var i = 0; i < candidates.Count; i++)
         {
             var item = candidates[i];
-            repeated[i] = ordered.RepeatsEmail(item, settled[i], settled[i] ? null : held.GetValueOrDefault(item.NormalizedEmail!)?.SourceObjectKey);
+            repeated[i] = ordered.RepeatsEmail(item, settled[i], held[i]?.SourceObjectKey);
             if (!repeated[i] && !settled[i])
             {
                 toResolve.Add(item);
@@ -153,8 +159,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             }
 
             Guid? contactId = contactIds!.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
-            var contactRow = held.GetValueOrDefault(item.NormalizedEmail!);
-            Judge(run, item, contactId, keyRow, contactRow?.ContactId == contactId ? contactRow : null);
+            Judge(run, item, contactId, keyRow, held[i]?.ContactId == contactId ? held[i] : null);
         }
 
         if (!run.Change.DryRun)

@@ -124,6 +124,34 @@ public sealed class OrderedRequestTests
         Assert.False(request.RepeatsEmail(settledF, settled: true, heldKey: null));
     }
 
+    [Fact]
+    public void A_run_into_an_existing_list_stays_ordered_until_a_chunk_leaves_key_order_and_then_hashes_what_it_saw()
+    {
+        var run = new MembershipRun(
+            MailingScope.ForClient("c"), Guid.NewGuid(), new MembershipChange(null, Reconcile: true, DryRun: true, RemoveAbsent: true), DateTimeOffset.UnixEpoch, 100);
+        MemberWrite[] first = [Item(0, "a", "x@example.com"), Item(1, "b", "y@example.com")];
+
+        Assert.True(run.StaysOrdered(first));
+        run.Ordered!.Screen(first, run.Results);
+        Assert.False(run.StaysOrdered([Item(2, "c"), Item(3, "a")]));
+
+        Assert.Null(run.Ordered);
+        Assert.True(run.SeenKey("b"));
+        var rest = run.Screen([Item(2, "a", "z@example.com"), Item(3, "c", "y@example.com"), Item(4, "d", "w@example.com")]);
+        Assert.Equal(["d"], rest.Select(r => r.SourceObjectKey));
+        Assert.Equal(1, run.Results.Counts.DuplicateSourceKey);
+        Assert.Equal(1, run.Results.Counts.DuplicateContact);
+    }
+
+    [Fact]
+    public void A_run_into_a_new_list_hashes_from_the_start()
+    {
+        var run = new MembershipRun(
+            MailingScope.ForClient("c"), null, new MembershipChange(null, Reconcile: false, DryRun: false, RemoveAbsent: false), DateTimeOffset.UnixEpoch, 100);
+
+        Assert.False(run.StaysOrdered([Item(0, "a")]));
+    }
+
     private static MemberWrite Item(int index, string? key, string email = "a@example.com") =>
         new(index, key, email, email, null, "{}");
 }
