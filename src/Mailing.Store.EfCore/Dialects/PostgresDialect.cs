@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Dialects;
+
+/// <summary>PostgreSQL: concurrent writers, advisory locks, <c>FOR UPDATE SKIP LOCKED</c>.</summary>
+internal sealed class PostgresDialect : StoreDialect
+{
+    public static readonly PostgresDialect Instance = new();
+
+    /// <summary>The name PostgreSQL hashes to the session advisory lock held while Mailing changes the schema.</summary>
+    private const string SchemaLockKey = "mailing-schema";
+
+    private PostgresDialect()
+    {
+    }
+
+    /// <summary>Takes a transaction-level advisory lock named <paramref name="key"/> (hashed to 64 bits by PostgreSQL).</summary>
+    public static Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
+
+    public override Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
+        AnyAsync(db, $"SELECT CASE WHEN to_regclass({table}) IS NULL THEN 0 ELSE 1 END::bigint AS \"Value\"", cancellationToken);
+
+    public override Task<bool> ColumnExistsAsync(DbContext db, string table, string column, CancellationToken cancellationToken) =>
+        AnyAsync(db, $"""
+            SELECT count(*) AS "Value" FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = {table} AND column_name = {column}
+            """, cancellationToken);
+
+    // A session lock: the replicas that start together queue here, and the first one migrates. Pooled connections
+    // outlive the session's user, so the lock is released explicitly.
+    public override async Task<IAsyncDisposable> LockSchemaAsync(DbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock(hashtextextended({SchemaLockKey}, 0))", cancellationToken).ConfigureAwait(false);
+        return new SessionLock(db);
+    }
+
+    private sealed class SessionLock(DbContext db) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() =>
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock(hashtextextended({SchemaLockKey}, 0))").ConfigureAwait(false);
+    }
+}

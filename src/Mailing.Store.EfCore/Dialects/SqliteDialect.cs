@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Dialects;
+
+/// <summary>SQLite: one writer at a time per database file.</summary>
+internal sealed class SqliteDialect : StoreDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    private SqliteDialect()
+    {
+    }
+
+    public override Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
+        AnyAsync(db, $"SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = {table}", cancellationToken);
+
+    public override Task<bool> ColumnExistsAsync(DbContext db, string table, string column, CancellationToken cancellationToken) =>
+        AnyAsync(db, $"SELECT count(*) AS \"Value\" FROM pragma_table_info({table}) WHERE name = {column}", cancellationToken);
+
+    // Schema changes run in write transactions, which SQLite already serializes; EF Core's migration lock covers the rest.
+    public override Task<IAsyncDisposable> LockSchemaAsync(DbContext db, CancellationToken cancellationToken) => Task.FromResult(NoLock);
+}
