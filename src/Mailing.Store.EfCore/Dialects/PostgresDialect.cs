@@ -19,7 +19,7 @@ internal sealed class PostgresDialect : StoreDialect
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
 
     public override Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
-        AnyAsync(db, $"SELECT CASE WHEN to_regclass({table}) IS NULL THEN 0 ELSE 1 END::bigint AS \"Value\"", cancellationToken);
+        AnyAsync(db, $"SELECT count(*) AS \"Value\" FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {table}", cancellationToken);
 
     public override Task<bool> ColumnExistsAsync(DbContext db, string table, string column, CancellationToken cancellationToken) =>
         AnyAsync(db, $"""

@@ -87,8 +87,8 @@ internal sealed partial class EfCoreStoreInitializer<TContext>(TContext db, ILog
     /// </summary>
     private async Task AdoptDatabaseWithoutHistoryAsync(StoreDialect dialect, CancellationToken cancellationToken)
     {
-        var history = db.GetService<IHistoryRepository>();
-        if (await history.ExistsAsync(cancellationToken).ConfigureAwait(false)
+        // Not IHistoryRepository.ExistsAsync: Npgsql's answers true before the table exists.
+        if (await dialect.TableExistsAsync(db, HistoryRepository.DefaultTableName, cancellationToken).ConfigureAwait(false)
             || !await dialect.TableExistsAsync(db, "mailing_recipient_lists", cancellationToken).ConfigureAwait(false))
         {
             return;
@@ -106,8 +106,9 @@ internal sealed partial class EfCoreStoreInitializer<TContext>(TContext db, ILog
 
         var baseline = db.GetService<IMigrationsAssembly>().FindMigrationId(BaselineMigration)
             ?? throw new InvalidOperationException($"The migration '{BaselineMigration}' is missing from the package.");
+        var history = db.GetService<IHistoryRepository>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await history.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        if (await dialect.TableExistsAsync(db, HistoryRepository.DefaultTableName, cancellationToken).ConfigureAwait(false))
         {
             return; // another process adopted it meanwhile (SQLite: the transaction above waited for it)
         }
