@@ -59,7 +59,7 @@ public interface ICampaignService
     /// <summary>Every campaign of the client (newest first, keyset-paged) with its deliveries counted by status.</summary>
     Task<Page<CampaignStats>> ListStatsAsync(string clientId, string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
 
-    /// <summary>The campaign's deliveries in creation order, keyset-paged; optionally only those in <paramref name="status"/>.</summary>
+    /// <summary>The campaign's deliveries in recipient (contact id) order, keyset-paged; optionally only those in <paramref name="status"/>.</summary>
     Task<Page<Delivery>> ListDeliveriesAsync(
         string clientId, Guid id, DeliveryStatus? status = null, string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
 }

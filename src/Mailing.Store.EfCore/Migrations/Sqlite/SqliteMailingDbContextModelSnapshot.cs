@@ -17,6 +17,142 @@ namespace Mailing.Store.EfCore.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.13");
 
+            modelBuilder.Entity("Mailing.Store.EfCore.Entities.CampaignEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Audience")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("audience");
+
+                    b.Property<string>("BodyTemplate")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("body_template");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<string>("CorrelationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("correlation_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DefaultTimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("default_time_zone");
+
+                    b.Property<DateTimeOffset?>("EndAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("end_at");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int?>("MessagesPerSecond")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("messages_per_second");
+
+                    b.Property<string>("Metadata")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metadata");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("PackCheckpoint")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pack_checkpoint");
+
+                    b.Property<Guid?>("PackLeaseToken")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pack_lease_token");
+
+                    b.Property<DateTimeOffset?>("PackLeaseUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pack_lease_until");
+
+                    b.Property<bool>("Packed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("packed");
+
+                    b.Property<DateTimeOffset?>("StartAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("start_at");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StatusReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_reason");
+
+                    b.Property<string>("Stream")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stream");
+
+                    b.Property<string>("SubjectTemplate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_template");
+
+                    b.Property<DateTimeOffset?>("SweepAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sweep_at");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<TimeOnly?>("WindowFrom")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("window_from");
+
+                    b.Property<TimeOnly?>("WindowTo")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("window_to");
+
+                    b.HasKey("ClientId", "Id");
+
+                    b.HasIndex("Status", "StartAt")
+                        .HasDatabaseName("ix_mailing_campaigns_due");
+
+                    b.HasIndex("ClientId", "Status", "Id")
+                        .HasDatabaseName("ix_mailing_campaigns_status");
+
+                    b.ToTable("mailing_campaigns", (string)null);
+                });
+
             modelBuilder.Entity("Mailing.Store.EfCore.Entities.ContactEntity", b =>
                 {
                     b.Property<string>("ClientId")
@@ -137,6 +273,144 @@ namespace Mailing.Store.EfCore.Migrations.Sqlite
                         .HasDatabaseName("ix_mailing_contact_tags_tag");
 
                     b.ToTable("mailing_contact_tags", (string)null);
+                });
+
+            modelBuilder.Entity("Mailing.Store.EfCore.Entities.DeliveryEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset?>("BouncedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bounced_at");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<DateTimeOffset?>("ComplainedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("complained_at");
+
+                    b.Property<Guid>("ContactId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivered_at");
+
+                    b.Property<DateTimeOffset?>("DispatchedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dispatched_at");
+
+                    b.Property<string>("IdempotencyKey")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("LastEventAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_at");
+
+                    b.Property<string>("LastEventType")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_type");
+
+                    b.Property<Guid?>("LeaseToken")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_token");
+
+                    b.Property<int>("LockVersion")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(1)
+                        .HasColumnName("lock_version");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("ProviderMessageId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_message_id");
+
+                    b.Property<string>("Recipient")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recipient");
+
+                    b.Property<string>("RecipientDomain")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recipient_domain");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Stream")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stream");
+
+                    b.Property<DateTimeOffset?>("SuppressedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("suppressed_at");
+
+                    b.Property<bool>("Terminal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("terminal");
+
+                    b.Property<string>("Transport")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("transport");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ClientId", "Id");
+
+                    b.HasIndex("ClientId", "CampaignId", "ContactId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_mailing_deliveries_contact");
+
+                    b.HasIndex("ClientId", "CampaignId", "NextAttemptAt")
+                        .HasDatabaseName("ix_mailing_deliveries_due")
+                        .HasFilter("status IN ('queued', 'deferred', 'sending')");
+
+                    b.HasIndex("ClientId", "CampaignId", "Status", "ContactId")
+                        .HasDatabaseName("ix_mailing_deliveries_status");
+
+                    b.ToTable("mailing_deliveries", (string)null);
                 });
 
             modelBuilder.Entity("Mailing.Store.EfCore.Entities.RecipientListEntity", b =>
