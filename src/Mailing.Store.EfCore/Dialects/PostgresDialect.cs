@@ -18,6 +18,16 @@ internal sealed class PostgresDialect : StoreDialect
     public static Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
 
+    public override string SkipLocked => "FOR UPDATE SKIP LOCKED";
+
+    // timestamptz takes UTC values only.
+    public override object Bind(object? value) => value switch
+    {
+        null => DBNull.Value,
+        DateTimeOffset time => time.ToUniversalTime(),
+        _ => value,
+    };
+
     public override Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
         AnyAsync(db, $"SELECT count(*) AS \"Value\" FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {table}", cancellationToken);
 

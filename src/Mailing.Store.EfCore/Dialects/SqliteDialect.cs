@@ -11,6 +11,18 @@ internal sealed class SqliteDialect : StoreDialect
     {
     }
 
+    public override string SkipLocked => string.Empty;
+
+    // EF Core's SQLite provider keeps ids as upper-case text and times as ISO text (UTC here, so text order is time order).
+    public override object Bind(object? value) => value switch
+    {
+        null => DBNull.Value,
+        Guid id => id.ToString().ToUpperInvariant(),
+        DateTimeOffset time => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture),
+        bool flag => flag ? 1 : 0,
+        _ => value,
+    };
+
     public override Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
         AnyAsync(db, $"SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = {table}", cancellationToken);
 

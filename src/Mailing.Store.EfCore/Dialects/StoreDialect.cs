@@ -27,6 +27,15 @@ internal abstract class StoreDialect
     /// </summary>
     public abstract Task<IAsyncDisposable> LockSchemaAsync(DbContext db, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The lock clause that makes a claim's inner <c>SELECT … LIMIT n</c> skip rows another transaction holds
+    /// (PostgreSQL's <c>FOR UPDATE SKIP LOCKED</c>); empty where writers are serialized anyway (SQLite).
+    /// </summary>
+    public abstract string SkipLocked { get; }
+
+    /// <summary>A value as a hand-written statement must bind it so that it compares and reads like EF Core's own writes.</summary>
+    public abstract object Bind(object? value);
+
     /// <summary>Runs a scalar query whose only column is a count or a boolean.</summary>
     protected static async Task<bool> AnyAsync(DbContext db, FormattableString query, CancellationToken cancellationToken) =>
         await db.Database.SqlQuery<long>(query).SingleAsync(cancellationToken).ConfigureAwait(false) > 0;

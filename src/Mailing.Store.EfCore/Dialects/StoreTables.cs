@@ -24,7 +24,15 @@ internal sealed class StoreTables
         ContactTags = Name<ContactTagEntity>(model, sql);
         Lists = Name<RecipientListEntity>(model, sql);
         Members = Name<RecipientListMemberEntity>(model, sql);
+        Campaigns = Name<CampaignEntity>(model, sql);
+        Deliveries = Name<DeliveryEntity>(model, sql);
     }
+
+    /// <summary>The campaigns table.</summary>
+    public string Campaigns { get; }
+
+    /// <summary>The deliveries table.</summary>
+    public string Deliveries { get; }
 
     /// <summary>The contacts table.</summary>
     public string Contacts { get; }
