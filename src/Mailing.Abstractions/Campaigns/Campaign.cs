@@ -93,7 +93,7 @@ public enum CampaignStatus
     [JsonStringEnumMemberName("paused")]
     Paused,
 
-    /// <summary>Every delivery reached a final status.</summary>
+    /// <summary>Every delivery reached a final status, none of them expired.</summary>
     [JsonStringEnumMemberName("completed")]
     Completed,
 
@@ -101,7 +101,10 @@ public enum CampaignStatus
     [JsonStringEnumMemberName("cancelled")]
     Cancelled,
 
-    /// <summary>Its end passed before every delivery was sent; the rest expired.</summary>
+    /// <summary>
+    /// Its end came before every delivery was sent: the end passed with deliveries left (they expired), or some
+    /// recipients' window or retry would only have come after it.
+    /// </summary>
     [JsonStringEnumMemberName("expired")]
     Expired,
 

@@ -125,7 +125,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         var allowed = StoredEnum<CampaignStatus>.NamesOf(from);
         var to = StoredEnum<CampaignStatus>.Name(change.To);
         var final = FinalCampaignStatuses.Contains(to);
-        var ends = change.To is CampaignStatus.Cancelled or CampaignStatus.Expired;
+        var ends = change.To is CampaignStatus.Cancelled or CampaignStatus.Expired or CampaignStatus.Failed;
         DateTimeOffset? finishedAt = final ? now : null;
         DateTimeOffset? sweepAt = ends ? now : null;
         var startAt = change.StartAt;
@@ -144,12 +144,19 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
                 cancellationToken).ConfigureAwait(false);
         if (changed > 0 && ends)
         {
-            await EndOpenDeliveriesAsync(clientId, id, change.To == CampaignStatus.Cancelled ? DeliveryStatus.Cancelled : DeliveryStatus.Expired, now, cancellationToken)
-                .ConfigureAwait(false);
+            await EndOpenDeliveriesAsync(clientId, id, Ending(change.To), now, cancellationToken).ConfigureAwait(false);
         }
 
         return changed > 0;
     }
+
+    /// <summary>What the unsent deliveries of a campaign that ends this way become.</summary>
+    private static DeliveryStatus Ending(CampaignStatus status) => status switch
+    {
+        CampaignStatus.Cancelled => DeliveryStatus.Cancelled,
+        CampaignStatus.Failed => DeliveryStatus.Failed,
+        _ => DeliveryStatus.Expired,
+    };
 
     /// <summary>Ends the deliveries nobody is sending: queued, deferred, and leased ones whose lease ran out.</summary>
     private Task<int> EndOpenDeliveriesAsync(string clientId, Guid campaignId, DeliveryStatus status, DateTimeOffset now, CancellationToken cancellationToken)
@@ -215,7 +222,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
         foreach (var campaign in sweeps)
         {
-            var status = campaign.Status == StoredEnum<CampaignStatus>.Name(CampaignStatus.Cancelled) ? DeliveryStatus.Cancelled : DeliveryStatus.Expired;
+            var status = Ending(StoredEnum<CampaignStatus>.Parse(campaign.Status));
             await EndOpenDeliveriesAsync(campaign.ClientId, campaign.Id, status, now, cancellationToken).ConfigureAwait(false);
             var leased = await Deliveries.Where(d => d.ClientId == campaign.ClientId && d.CampaignId == campaign.Id && d.Status == sending)
                 .AnyAsync(cancellationToken).ConfigureAwait(false);
@@ -332,16 +339,18 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         now = Micro(now);
         var token = Guid.NewGuid();
         var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
-        var sql = $"""
-            UPDATE {_tables.Deliveries} SET status = '{sending}', lease_token = @p0, next_attempt_at = @p1, updated_at = @p2
-            WHERE client_id = @p3 AND id IN (
-                SELECT id FROM {_tables.Deliveries}
-                WHERE client_id = @p3 AND campaign_id = @p4 AND status IN ({In(OpenStatuses)}) AND next_attempt_at <= @p2
-                ORDER BY next_attempt_at
-                LIMIT @p5
-                {_dialect.SkipLocked})
-            RETURNING *
-            """;
+        var campaignSending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
+
+        // Only while the campaign is sending: a pause stops claims at once (a batch already claimed finishes).
+        var sql = _dialect.ClaimStatement(
+            _tables.Deliveries,
+            $"status = '{sending}', lease_token = @p0, next_attempt_at = @p1, updated_at = @p2",
+            $"""
+            client_id = @p3 AND campaign_id = @p4 AND status IN ({In(OpenStatuses)}) AND next_attempt_at <= @p2
+              AND EXISTS (SELECT 1 FROM {_tables.Campaigns} c WHERE c.client_id = @p3 AND c.id = @p4 AND c.status = '{campaignSending}')
+            """,
+            "next_attempt_at",
+            "@p5");
         List<DeliveryEntity> rows;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -447,9 +456,17 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         now = Micro(now);
         var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
         var completed = StoredEnum<CampaignStatus>.Name(CampaignStatus.Completed);
+        var expired = StoredEnum<CampaignStatus>.Name(CampaignStatus.Expired);
+        var expiredDelivery = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Expired);
+
+        // Expired rather than completed when some deliveries ran out of time (their retry or window fell after the end).
         var changed = await ExecuteAsync(
             $"""
-            UPDATE {_tables.Campaigns} SET status = '{completed}', finished_at = @p0, updated_at = @p0
+            UPDATE {_tables.Campaigns}
+            SET status = CASE WHEN EXISTS (SELECT 1 FROM {_tables.Deliveries} x
+                                           WHERE x.client_id = @p1 AND x.campaign_id = @p2 AND x.status = '{expiredDelivery}')
+                              THEN '{expired}' ELSE '{completed}' END,
+                finished_at = @p0, updated_at = @p0
             WHERE client_id = @p1 AND id = @p2 AND status = '{sending}' AND packed = @p3
               AND NOT EXISTS (SELECT 1 FROM {_tables.Deliveries} d
                               WHERE d.client_id = @p1 AND d.campaign_id = @p2 AND d.status IN ({In(OpenStatuses)}))

@@ -18,7 +18,15 @@ internal sealed class PostgresDialect : StoreDialect
     public static Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
 
-    public override string SkipLocked => "FOR UPDATE SKIP LOCKED";
+    // The rows are picked once, in a materialized CTE: an IN (SELECT … LIMIT n) subquery may be evaluated more than
+    // once by the planner and then yield more than n rows. SKIP LOCKED lets concurrent claims pass each other.
+    public override string ClaimStatement(string table, string set, string filter, string orderBy, string limit) => $"""
+        WITH picked AS MATERIALIZED (
+            SELECT ctid FROM {table} WHERE {filter} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED)
+        UPDATE {table} AS claimed SET {set}
+        FROM picked WHERE claimed.ctid = picked.ctid
+        RETURNING claimed.*
+        """;
 
     // timestamptz takes UTC values only.
     public override object Bind(object? value) => value switch

@@ -11,7 +11,12 @@ internal sealed class SqliteDialect : StoreDialect
     {
     }
 
-    public override string SkipLocked => string.Empty;
+    // One writer at a time: the subquery picks, the update takes, nobody else can take them in between.
+    public override string ClaimStatement(string table, string set, string filter, string orderBy, string limit) => $"""
+        UPDATE {table} SET {set}
+        WHERE rowid IN (SELECT rowid FROM {table} WHERE {filter} ORDER BY {orderBy} LIMIT {limit})
+        RETURNING *
+        """;
 
     // EF Core's SQLite provider keeps ids as upper-case text and times as ISO text (UTC here, so text order is time order).
     public override object Bind(object? value) => value switch

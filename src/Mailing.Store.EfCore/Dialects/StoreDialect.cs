@@ -28,10 +28,11 @@ internal abstract class StoreDialect
     public abstract Task<IAsyncDisposable> LockSchemaAsync(DbContext db, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The lock clause that makes a claim's inner <c>SELECT … LIMIT n</c> skip rows another transaction holds
-    /// (PostgreSQL's <c>FOR UPDATE SKIP LOCKED</c>); empty where writers are serialized anyway (SQLite).
+    /// A statement that claims up to <paramref name="limit"/> rows of <paramref name="table"/> matching
+    /// <paramref name="filter"/>, oldest <paramref name="orderBy"/> first, sets <paramref name="set"/> on them and
+    /// returns them whole. Atomic: two claims never return the same row.
     /// </summary>
-    public abstract string SkipLocked { get; }
+    public abstract string ClaimStatement(string table, string set, string filter, string orderBy, string limit);
 
     /// <summary>A value as a hand-written statement must bind it so that it compares and reads like EF Core's own writes.</summary>
     public abstract object Bind(object? value);
