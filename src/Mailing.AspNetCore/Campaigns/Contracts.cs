@@ -26,20 +26,24 @@ namespace Mailing.AspNetCore.Campaigns;
 /// <param name="MessagesPerSecond">At most this many messages per second (1–100,000); none: no limit.</param>
 /// <param name="CorrelationId">Your id for tracing the mailout across systems.</param>
 /// <param name="Metadata">Free-form JSON object, available to templates as <c>campaign.metadata</c>.</param>
+/// <remarks>
+/// Every member may be left out on the wire (a merge patch names only what changes); what a campaign needs is
+/// checked when it is created or updated, and reported as a 400 naming the field.
+/// </remarks>
 public sealed record CampaignBody(
-    string? Name,
-    MessageChannel? Channel,
-    MessageStream? Stream,
-    string? SubjectTemplate,
-    string? BodyTemplate,
-    AudienceSelection? Audience,
-    DateTimeOffset? StartAt,
-    DateTimeOffset? EndAt,
-    CampaignSendWindow? SendWindow,
-    string? DefaultTimeZone,
-    int? MessagesPerSecond,
-    string? CorrelationId,
-    JsonElement? Metadata)
+    string? Name = null,
+    MessageChannel? Channel = null,
+    MessageStream? Stream = null,
+    string? SubjectTemplate = null,
+    string? BodyTemplate = null,
+    AudienceSelection? Audience = null,
+    DateTimeOffset? StartAt = null,
+    DateTimeOffset? EndAt = null,
+    CampaignSendWindow? SendWindow = null,
+    string? DefaultTimeZone = null,
+    int? MessagesPerSecond = null,
+    string? CorrelationId = null,
+    JsonElement? Metadata = null)
 {
     /// <summary>The campaign's author fields, as a body that recreates them.</summary>
     internal static CampaignBody From(Campaign c) => new(
@@ -115,7 +119,7 @@ public sealed record CampaignSendWindow(
 
 /// <summary>Optional body of <c>POST /campaigns/{id}/schedule</c>.</summary>
 /// <param name="StartAt">When to start; omitted: the campaign's own <c>startAt</c>.</param>
-public sealed record ScheduleBody(DateTimeOffset? StartAt);
+public sealed record ScheduleBody(DateTimeOffset? StartAt = null);
 
 /// <summary>Body of <c>POST /campaigns/{id}/preview</c>.</summary>
 /// <param name="ContactId">The contact (of the caller's client) to render the message for (required).</param>
