@@ -13,7 +13,7 @@ namespace Mailing.Campaigns;
 internal sealed partial class CampaignService(
     ICampaignStore store,
     IContactStore contacts,
-    IAudienceService audiences,
+    IRecipientListStore lists,
     IOptions<MailingOptions> options,
     TimeProvider time,
     DispatchSignal signal,
@@ -135,14 +135,15 @@ internal sealed partial class CampaignService(
             throw new MailingConflictException("EndAt", "The campaign's end has passed: nothing may be sent any more.");
         }
 
-        if (current.Status == CampaignStatus.Completed)
+        // A completed campaign claims nothing, so the deliveries can be queued first and the campaign reopened after;
+        // with nothing to queue it stays completed.
+        var requeued = await store.RequeueFailedAsync(clientId, id, now, cancellationToken).ConfigureAwait(false);
+        if (requeued > 0 && current.Status == CampaignStatus.Completed)
         {
-            // Back to sending first, so the requeued deliveries are claimed; if none is requeued it completes again.
             _ = await TransitionAsync(current, [CampaignStatus.Completed], new CampaignTransition(CampaignStatus.Sending, now), "retried", cancellationToken)
                 .ConfigureAwait(false);
         }
 
-        var requeued = await store.RequeueFailedAsync(clientId, id, now, cancellationToken).ConfigureAwait(false);
         LogRequeued(id, clientId, requeued);
         signal.Wake();
         return requeued;
@@ -241,12 +242,21 @@ internal sealed partial class CampaignService(
         {
             errors.Check("Audience", "The audience is required: lists and/or filters, as for /audiences/count.");
         }
-        else if (!errors.Any)
+        else
         {
-            // Validates the selection and that its lists exist (400 naming audience.lists[i] otherwise).
+            // The selection's own rules, then that its lists exist (a count would also check them, but costs a scan).
             try
             {
-                _ = await audiences.CountAsync(clientId, input.Audience, cancellationToken).ConfigureAwait(false);
+                var selection = AudienceSelections.Normalize(clientId, input.Audience);
+                var scope = new MailingScope(clientId, selection.Audience!);
+                var keys = selection.Lists ?? [];
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    if (await lists.FindListAsync(scope, keys[i]!, cancellationToken).ConfigureAwait(false) is null)
+                    {
+                        errors.Check($"Audience.Lists[{i}]", $"No list '{keys[i]}' in audience '{scope.Audience}'.");
+                    }
+                }
             }
             catch (MailingValidationException e)
             {
