@@ -286,24 +286,68 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
             return false;
         }
 
-        var stream = StoredEnum<MessageStream>.Name(campaign.Stream);
+        var rows = deliveries.Select(item => new DeliveryRow(
+            Guid.CreateVersion7(now), item.ContactId, item.Recipient ?? string.Empty, Domain(campaign.Channel, item.Recipient),
+            IdempotencyKey(campaign.Id, item.ContactId), !string.IsNullOrEmpty(item.Recipient))).ToList();
+        if (rows.Count > 0)
+        {
+            var noAddress = $"The contact has no {(campaign.Channel == MessageChannel.Email ? "email address" : "phone number")} for this {StoredEnum<MessageChannel>.Name(campaign.Channel)} campaign.";
+            if (_dialect is PostgresDialect)
+            {
+                await InsertWithArraysAsync(campaign, rows, noAddress, now, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await InsertWithValuesAsync(campaign, rows, noAddress, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private readonly record struct DeliveryRow(Guid Id, Guid ContactId, string Recipient, string? Domain, string Key, bool Usable);
+
+    private const string DeliveryColumns =
+        "client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key, status, attempts, next_attempt_at, " +
+        "last_error, terminal, lock_version, created_at, updated_at";
+
+    /// <summary>PostgreSQL: one statement per page, the rows sent as arrays and expanded by <c>unnest</c>.</summary>
+    private Task<int> InsertWithArraysAsync(Campaign campaign, List<DeliveryRow> rows, string noAddress, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var queued = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Queued);
         var failed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Failed);
-        var noAddress = $"The contact has no {(campaign.Channel == MessageChannel.Email ? "email address" : "phone number")} for this {StoredEnum<MessageChannel>.Name(campaign.Channel)} campaign.";
-        foreach (var chunk in deliveries.Chunk(InsertRowsPerStatement))
+        return ExecuteAsync(
+            $"""
+            INSERT INTO {_tables.Deliveries} ({DeliveryColumns})
+            SELECT @p0, r.id, @p1, r.contact_id, r.recipient, r.domain, @p2, r.key,
+                   CASE WHEN r.usable THEN '{queued}' ELSE '{failed}' END, 0,
+                   CASE WHEN r.usable THEN @p3 END, CASE WHEN r.usable THEN NULL ELSE @p4 END, NOT r.usable, 1, @p3, @p3
+            FROM unnest(@p5, @p6, @p7, @p8, @p9, @p10) AS r (id, contact_id, recipient, domain, key, usable)
+            ON CONFLICT (client_id, campaign_id, contact_id) DO NOTHING
+            """,
+            [
+                campaign.ClientId, campaign.Id, StoredEnum<MessageStream>.Name(campaign.Stream), now, noAddress,
+                rows.Select(r => r.Id).ToArray(), rows.Select(r => r.ContactId).ToArray(), rows.Select(r => r.Recipient).ToArray(),
+                rows.Select(r => r.Domain).ToArray(), rows.Select(r => r.Key).ToArray(), rows.Select(r => r.Usable).ToArray(),
+            ],
+            cancellationToken);
+    }
+
+    /// <summary>Elsewhere: multi-row <c>VALUES</c>, a hundred rows a statement.</summary>
+    private async Task InsertWithValuesAsync(Campaign campaign, List<DeliveryRow> rows, string noAddress, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var queued = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Queued);
+        var failed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Failed);
+        foreach (var chunk in rows.Chunk(InsertRowsPerStatement))
         {
-            var sql = new StringBuilder(
-                $"INSERT INTO {_tables.Deliveries} (client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key, " +
-                "status, attempts, next_attempt_at, last_error, terminal, lock_version, created_at, updated_at) VALUES ");
-            var values = new List<object?>(chunk.Length * 10 + 4) { campaign.ClientId, campaign.Id, stream, now };
-            foreach (var item in chunk)
+            var sql = new StringBuilder($"INSERT INTO {_tables.Deliveries} ({DeliveryColumns}) VALUES ");
+            var values = new List<object?>(chunk.Length * 9 + 4) { campaign.ClientId, campaign.Id, StoredEnum<MessageStream>.Name(campaign.Stream), now };
+            foreach (var row in chunk)
             {
                 var p = values.Count;
-                var usable = !string.IsNullOrEmpty(item.Recipient);
-                values.AddRange([
-                    Guid.CreateVersion7(now), item.ContactId, item.Recipient ?? string.Empty, Domain(campaign.Channel, item.Recipient),
-                    IdempotencyKey(campaign.Id, item.ContactId), usable ? queued : failed, usable ? now : null, usable ? null : noAddress, !usable,
-                ]);
+                values.AddRange([row.Id, row.ContactId, row.Recipient, row.Domain, row.Key, row.Usable ? queued : failed,
+                    row.Usable ? now : null, row.Usable ? null : noAddress, !row.Usable]);
                 sql.Append(CultureInfo.InvariantCulture,
                     $"(@p0, @p{p}, @p1, @p{p + 1}, @p{p + 2}, @p{p + 3}, @p2, @p{p + 4}, @p{p + 5}, 0, @p{p + 6}, @p{p + 7}, @p{p + 8}, 1, @p3, @p3),");
             }
@@ -312,9 +356,6 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
             sql.Append(" ON CONFLICT (client_id, campaign_id, contact_id) DO NOTHING");
             await ExecuteAsync(sql.ToString(), values, cancellationToken).ConfigureAwait(false);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
     }
 
     /// <summary>The same for every attempt and every re-pack of one campaign's message to one contact.</summary>
