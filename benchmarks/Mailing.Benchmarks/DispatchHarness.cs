@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Mailing.Campaigns;
+using Mailing.Dispatch;
+using Mailing.Stores;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Mailing.Benchmarks;
+
+/// <summary>
+/// The dispatch pipeline against a real PostgreSQL and a local provider, all in one run so the ratios are fair:
+/// (1) N messages through the pipeline (send-now to completed: packing, claiming, rendering, the HTTP transport with
+/// its resilience pipeline, recording) against a bare <see cref="HttpClient"/> loop posting the same requests to the
+/// same provider at the same concurrency (the limit); (2) making the deliveries of an M-recipient campaign against
+/// a plain <c>INSERT … SELECT</c> of the same rows into the same table.
+/// </summary>
+internal static class DispatchHarness
+{
+    public const string Name = "dispatch";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var connection = MembershipHarness.Argument(args, "--connection") ?? Environment.GetEnvironmentVariable("MAILING_BENCH_POSTGRES");
+        if (connection is null)
+        {
+            Console.Error.WriteLine($"usage: {Name} --connection \"Host=...;Username=...;Database=...\" [--messages 100000] [--concurrency 16] [--pack 1000000]");
+            return 2;
+        }
+
+        var messages = Int(args, "--messages", 100_000);
+        var concurrency = Int(args, "--concurrency", 16);
+        var pack = Int(args, "--pack", 1_000_000);
+        await using var provider = await Provider.StartAsync();
+        Console.WriteLine($"Dispatch harness: {messages:N0} messages at concurrency {concurrency}, packing {pack:N0}; provider {provider.BaseUrl}");
+
+        await using var services = Services(connection, provider.BaseUrl, concurrency);
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(default);
+        }
+
+        // Warm-up: a small campaign through the whole pipeline, and a few bare requests.
+        await BareLoopAsync(provider.BaseUrl, 2_000, concurrency);
+        await PipelineAsync(services, connection, $"warm-{Guid.NewGuid():N}"[..20], 2_000, provider);
+
+        var bare = await BareLoopAsync(provider.BaseUrl, messages, concurrency);
+        Console.WriteLine($"bare HttpClient loop:  {messages:N0} requests in {bare.TotalSeconds:F2} s = {messages / bare.TotalSeconds:N0} msg/s");
+        var (pipeline, packed) = await PipelineAsync(services, connection, $"bench-{Guid.NewGuid():N}"[..20], messages, provider);
+        Console.WriteLine($"pipeline (send-now to completed): {messages:N0} messages in {pipeline.TotalSeconds:F2} s = {messages / pipeline.TotalSeconds:N0} msg/s " +
+                          $"(deliveries all made after {packed.TotalSeconds:F2} s)");
+        Console.WriteLine($"  pipeline / bare loop = {bare / pipeline:P0}");
+
+        if (pack > 0)
+        {
+            await PackingAsync(services, connection, pack);
+        }
+
+        Console.WriteLine($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MB");
+        return 0;
+    }
+
+    private static int Int(string[] args, string name, int fallback) =>
+        MembershipHarness.Argument(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    private static ServiceProvider Services(string connection, Uri baseUrl, int concurrency)
+    {
+        var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddMailing()
+            .UseEntityFrameworkCore(db => db.UseNpgsql(connection))
+            .AddDispatch(o =>
+            {
+                o.BatchSize = 1_000;
+                o.MaxConcurrency = concurrency;
+                o.PollInterval = TimeSpan.FromMilliseconds(50);
+            })
+            .AddHttpTransport(o => o.BaseUrl = baseUrl);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The limit: the same requests, posted by one client at the same concurrency.</summary>
+    private static async Task<TimeSpan> BareLoopAsync(Uri baseUrl, int n, int concurrency)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency };
+        using var client = new HttpClient(handler) { BaseAddress = baseUrl };
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(1, n), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"v1/send/{i}", UriKind.Relative))
+            {
+                Content = JsonContent.Create(new { id = i, phone = 79160000000L + i, text = $"Hello Contact {i}" }),
+            };
+            request.Headers.Add("Idempotency-Key", $"bare-{i}");
+            using var response = await client.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+            _ = await response.Content.ReadFromJsonAsync<ProviderAnswer>(ct);
+        });
+        return clock.Elapsed;
+    }
+
+    private sealed record ProviderAnswer(int Code, string Message);
+
+    /// <summary>N contacts with phones, inserted by one statement; then a campaign to them sent now, until completed.</summary>
+    private static async Task<(TimeSpan Elapsed, TimeSpan Packed)> PipelineAsync(
+        ServiceProvider services, string connection, string client, int n, Provider provider)
+    {
+        await InsertContactsAsync(connection, client, "bench", n);
+        Guid id;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var campaigns = scope.ServiceProvider.GetRequiredService<ICampaignService>();
+            id = (await campaigns.CreateAsync(client, new CampaignInput
+            {
+                Name = "Benchmark",
+                Channel = MessageChannel.Sms,
+                BodyTemplate = "Hello {{ contact.name }}",
+                Audience = new AudienceSelection { Tags = ["bench"] },
+            })).Id;
+        }
+
+        var before = provider.Requests;
+        var dispatcher = services.GetRequiredService<CampaignDispatcher>();
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var packed = TimeSpan.Zero;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ICampaignService>().SendNowAsync(client, id);
+        }
+
+        // As the hosted service runs them: one loop starts and packs, another sends (one stream here).
+        var packer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (!(await dispatcher.RunMaintenanceAsync(stop.Token) | await dispatcher.PackAsync(stop.Token)))
+                {
+                    packed = packed == TimeSpan.Zero ? clock.Elapsed : packed;
+                    await Task.Delay(20, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            }
+        });
+        while (true)
+        {
+            var busy = await dispatcher.SendAsync(null, default);
+            await using var scope = services.CreateAsyncScope();
+            var status = (await scope.ServiceProvider.GetRequiredService<ICampaignService>().FindAsync(client, id))!.Status;
+            if (status is not (CampaignStatus.Sending or CampaignStatus.Scheduled))
+            {
+                break;
+            }
+
+            if (!busy)
+            {
+                await Task.Delay(5);
+            }
+        }
+
+        var elapsed = clock.Elapsed;
+        await stop.CancelAsync();
+        await packer;
+        if (provider.Requests - before != n)
+        {
+            throw new InvalidOperationException($"The provider received {provider.Requests - before} requests for {n} messages.");
+        }
+
+        return (elapsed, packed);
+    }
+
+    /// <summary>Making an M-recipient campaign's deliveries, against INSERT … SELECT of the same rows in the same run.</summary>
+    private static async Task PackingAsync(ServiceProvider services, string connection, int n)
+    {
+        var client = $"pack-{Guid.NewGuid():N}"[..20];
+        await InsertContactsAsync(connection, client, "pack", n);
+        Guid id;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var campaigns = scope.ServiceProvider.GetRequiredService<ICampaignService>();
+            id = (await campaigns.CreateAsync(client, new CampaignInput
+            {
+                Name = "Packing",
+                Channel = MessageChannel.Sms,
+                BodyTemplate = "Hello",
+                Audience = new AudienceSelection { Tags = ["pack"] },
+            })).Id;
+            await campaigns.PauseAsync(client, (await campaigns.SendNowAsync(client, id)).Id); // made, not sent
+        }
+
+        // Packing runs for sending campaigns only: resume it, but run only packing turns.
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ICampaignService>().ResumeAsync(client, id);
+        }
+
+        var dispatcher = services.GetRequiredService<CampaignDispatcher>();
+        GC.Collect();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        long peakHeap = 0;
+        var clock = Stopwatch.StartNew();
+        while (await dispatcher.PackAsync(default))
+        {
+            peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+        }
+
+        var pipeline = clock.Elapsed;
+        await using (var db = new NpgsqlConnection(connection))
+        {
+            await db.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM mailing_deliveries WHERE client_id = @c AND campaign_id = @id", db);
+            count.Parameters.AddWithValue("c", client);
+            count.Parameters.AddWithValue("id", id);
+            var made = (long)(await count.ExecuteScalarAsync())!;
+            if (made != n)
+            {
+                throw new InvalidOperationException($"Packing made {made} deliveries for {n} recipients.");
+            }
+
+            // The floor: the same rows, made by the database from the same contacts in one statement.
+            var other = Guid.CreateVersion7();
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key,
+                                                status, attempts, next_attempt_at, last_error, terminal, lock_version, created_at, updated_at)
+                SELECT c.client_id, gen_random_uuid(), @other, c.id, c.phone, NULL, 'bulk', @other::text || '-' || c.id::text,
+                       'queued', 0, now(), NULL, false, 1, now(), now()
+                FROM mailing_contacts c
+                JOIN mailing_contact_tags t ON t.client_id = c.client_id AND t.contact_id = c.id AND t.tag = 'pack'
+                WHERE c.client_id = @c AND c.deleted_at IS NULL
+                ORDER BY c.id
+                """, db) { CommandTimeout = 0 };
+            insert.Parameters.AddWithValue("c", client);
+            insert.Parameters.AddWithValue("other", other);
+            var floor = Stopwatch.StartNew();
+            await insert.ExecuteNonQueryAsync();
+            var plain = floor.Elapsed;
+            Console.WriteLine($"packing {n:N0} recipients: pipeline {pipeline.TotalSeconds:F2} s, plain INSERT … SELECT {plain.TotalSeconds:F2} s, " +
+                              $"ratio {pipeline / plain:F2}x; managed heap {heapBefore / (1024 * 1024):N0} MB before, peak {peakHeap / (1024 * 1024):N0} MB");
+        }
+    }
+
+    /// <summary>N active contacts with phones and one tag, in two set-based statements, then fresh statistics.</summary>
+    private static async Task InsertContactsAsync(string connection, string client, string tag, int n)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO mailing_contacts (client_id, id, audience, phone, name, tags, status, created_at, updated_at)
+            SELECT @c, gen_random_uuid(), 'default', '+7' || (9160000000 + i)::text, 'Contact ' || i, @tags, 'active', now(), now()
+            FROM generate_series(1, @n) AS i;
+            INSERT INTO mailing_contact_tags (client_id, contact_id, tag) SELECT client_id, id, @tag FROM mailing_contacts WHERE client_id = @c;
+            ANALYZE mailing_contacts; ANALYZE mailing_contact_tags;
+            """, db) { CommandTimeout = 0 })
+        {
+            insert.Parameters.AddWithValue("c", client);
+            insert.Parameters.AddWithValue("n", n);
+            insert.Parameters.AddWithValue("tag", tag);
+            insert.Parameters.AddWithValue("tags", $"[\"{tag}\"]");
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>A local stand-in for the external send API: answers every send at once and counts them.</summary>
+    private sealed class Provider(WebApplication app, Uri baseUrl, ConcurrentBag<long> counter) : IAsyncDisposable
+    {
+        public Uri BaseUrl { get; } = baseUrl;
+
+        public int Requests => counter.Count;
+
+        public static async Task<Provider> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var counter = new ConcurrentBag<long>();
+            app.MapPost("/v1/send/{id:long}", (long id) =>
+            {
+                counter.Add(id);
+                return Results.Text("""{"code":0,"message":"OK"}""", "application/json");
+            });
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Provider(app, new Uri(address.TrimEnd('/') + "/"), counter);
+        }
+
+        public async ValueTask DisposeAsync() => await app.DisposeAsync();
+    }
+}
