@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -59,6 +60,11 @@ internal sealed class MailingEndpointFilter(IOptions<MailingEndpointOptions> opt
         catch (MailingNotFoundException ex)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: ex.Message);
+        }
+        catch (StoreBusyException ex)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The store is busy.", detail: ex.Message);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

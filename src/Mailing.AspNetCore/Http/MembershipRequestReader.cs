@@ -31,9 +31,10 @@ internal sealed class MembershipRequest(ListBody? list, bool dryRun, bool remove
 /// <remarks>
 /// A JSON body is first spooled (to memory when small, else to a temporary file) because its flags
 /// may follow the members array; then its small properties are read and its members streamed from
-/// the spool. An NDJSON body is streamed straight from the connection. Either way the body may not
-/// exceed the configured size (413), and a malformed member fails the request naming it (400),
-/// after which the store rolls everything back.
+/// the spool. An NDJSON body is streamed straight from the connection, unless the store writes one
+/// transaction at a time (SQLite): then it is spooled too, so no write waits on a slow sender. Either
+/// way the body may not exceed the configured size (413), and a malformed member fails the request
+/// naming it (400), after which the store rolls everything back.
 /// </remarks>
 internal static class MembershipRequestReader
 {
@@ -41,7 +42,8 @@ internal static class MembershipRequestReader
     private const int InMemorySpoolLimit = 1024 * 1024;
     private const int MaxHeaderBytes = 1024 * 1024;
 
-    public static async Task<MembershipRequest> ReadAsync(HttpRequest request, JsonSerializerOptions options, long maxBodyBytes, CancellationToken cancellationToken)
+    public static async Task<MembershipRequest> ReadAsync(
+        HttpRequest request, JsonSerializerOptions options, long maxBodyBytes, bool spoolNdjson, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBodyBytes)
         {
@@ -53,7 +55,15 @@ internal static class MembershipRequestReader
         {
             var query = request.Query;
             var list = query["listType"].ToString() is { Length: > 0 } type ? new ListBody(type, NullIfEmpty(query["listName"]), null) : null;
-            return new MembershipRequest(list, QueryFlag(query, "dryRun"), QueryFlag(query, "removeAbsent"), ReadNdjson(body, options, cancellationToken), null);
+            var (dryRun, removeAbsent) = (QueryFlag(query, "dryRun"), QueryFlag(query, "removeAbsent"));
+            if (!spoolNdjson)
+            {
+                return new MembershipRequest(list, dryRun, removeAbsent, ReadNdjson(body, options, cancellationToken), null);
+            }
+
+            var lines = await SpoolAsync(body, request.ContentLength, cancellationToken).ConfigureAwait(false);
+            lines.Stream.Position = 0;
+            return new MembershipRequest(list, dryRun, removeAbsent, ReadNdjson(lines.Stream, options, cancellationToken), lines);
         }
 
         if (!request.HasJsonContentType())

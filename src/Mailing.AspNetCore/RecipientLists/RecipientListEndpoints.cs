@@ -1,5 +1,6 @@
 using Mailing.AspNetCore.Http;
 using Mailing.RecipientLists;
+using Mailing.Stores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -43,7 +44,8 @@ internal static class RecipientListEndpoints
             .WithDescription("201 when created, 200 when updated or already up to date.")
             .Accepts<ListBody>("application/json")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapGet("/{key}/members", ListMembersAsync)
             .WithName("ListRecipientListMembers")
@@ -60,7 +62,8 @@ internal static class RecipientListEndpoints
             .Accepts<MemberBody>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapPost("/{key}/members/bulk-upsert", BulkUpsertAsync)
             .WithName("BulkUpsertRecipientListMembers")
@@ -69,7 +72,8 @@ internal static class RecipientListEndpoints
             .Accepts<BulkUpsertBody>("application/json", MembershipRequestReader.NdjsonContentType)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapPost("/{key}/reconcile", ReconcileAsync)
             .WithName("ReconcileRecipientList")
@@ -79,7 +83,8 @@ internal static class RecipientListEndpoints
             .Accepts<ReconcileBody>("application/json", MembershipRequestReader.NdjsonContentType)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<Ok<PageResponse<ListResponse>>> ListListsAsync(
@@ -127,24 +132,27 @@ internal static class RecipientListEndpoints
     }
 
     private static async Task<Ok<MembershipChangeResponse>> BulkUpsertAsync(
-        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, string key, string? audience, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListService service, IRecipientListStore store, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options,
+        string key, string? audience, CancellationToken cancellationToken)
     {
-        await using var request = await ReadMembershipRequestAsync(http, json, options, cancellationToken);
+        await using var request = await ReadMembershipRequestAsync(http, store, json, options, cancellationToken);
         var result = await service.UpsertMembersAsync(http.Scope(audience), key, request.Members, request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
     private static async Task<Ok<MembershipChangeResponse>> ReconcileAsync(
-        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, string key, string? audience, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListService service, IRecipientListStore store, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options,
+        string key, string? audience, CancellationToken cancellationToken)
     {
-        await using var request = await ReadMembershipRequestAsync(http, json, options, cancellationToken);
+        await using var request = await ReadMembershipRequestAsync(http, store, json, options, cancellationToken);
         var result = await service.ReconcileAsync(
             http.Scope(audience), key, request.Members, new ReconcileOptions(request.DryRun, request.RemoveAbsent), request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
+    /// <summary>Reads the body's list, flags and members; whole, before any write, when the store writes one transaction at a time.</summary>
     private static Task<MembershipRequest> ReadMembershipRequestAsync(
-        HttpContext http, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListStore store, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, CancellationToken cancellationToken)
     {
         // Lift the server's default body limit (Kestrel: 30 MB) to Mailing's own, enforced while streaming.
         var limit = options.Value.MaxMembershipRequestBodySize;
@@ -153,7 +161,7 @@ internal static class RecipientListEndpoints
             bodySize.MaxRequestBodySize = limit;
         }
 
-        return MembershipRequestReader.ReadAsync(http.Request, json.Value.SerializerOptions, limit, cancellationToken);
+        return MembershipRequestReader.ReadAsync(http.Request, json.Value.SerializerOptions, limit, spoolNdjson: store.WritesOneAtATime, cancellationToken);
     }
 
     private static ProblemHttpResult NotFound(string key) =>

@@ -10,12 +10,21 @@ namespace Mailing.Store.EfCore.Stores;
 /// Uniqueness of email, phone and external id is checked first (to name the field in the 409) and
 /// enforced by unique indexes (a concurrent writer that wins the race still gets a 409).
 /// </summary>
-internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider time) : IContactStore
+internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider time, SqliteWriteGate writeGate) : IContactStore
     where TContext : DbContext
 {
     private DbSet<ContactEntity> Contacts => db.Set<ContactEntity>();
 
-    public async Task<Contact> CreateAsync(MailingScope scope, ContactWrite contact, CancellationToken cancellationToken)
+    public Task<Contact> CreateAsync(MailingScope scope, ContactWrite contact, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => CreateNowAsync(scope, contact, ct), cancellationToken);
+
+    public Task<Contact?> UpdateAsync(MailingScope scope, Guid id, ContactWrite contact, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => UpdateNowAsync(scope, id, contact, ct), cancellationToken);
+
+    public Task<bool> DeleteAsync(MailingScope scope, Guid id, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => DeleteNowAsync(scope, id, ct), cancellationToken);
+
+    private async Task<Contact> CreateNowAsync(MailingScope scope, ContactWrite contact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contact);
         var now = StoreClock.Now(time);
@@ -36,7 +45,7 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         return row?.ToModel();
     }
 
-    public async Task<Contact?> UpdateAsync(MailingScope scope, Guid id, ContactWrite contact, CancellationToken cancellationToken)
+    private async Task<Contact?> UpdateNowAsync(MailingScope scope, Guid id, ContactWrite contact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contact);
         var now = StoreClock.Now(time);
@@ -57,7 +66,7 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         return row.ToModel();
     }
 
-    public async Task<bool> DeleteAsync(MailingScope scope, Guid id, CancellationToken cancellationToken)
+    private async Task<bool> DeleteNowAsync(MailingScope scope, Guid id, CancellationToken cancellationToken)
     {
         var now = StoreClock.Now(time);
         var activeIn = db.Set<RecipientListMemberEntity>().Where(m => m.ClientId == scope.ClientId && m.ContactId == id && m.Active);
