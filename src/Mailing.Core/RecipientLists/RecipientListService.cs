@@ -147,7 +147,14 @@ internal sealed partial class RecipientListService(
 
         return errors.Count == 0
             ? new MemberWrite(index, member.SourceObjectKey, email, normalized, member.Name, metadata)
-            : new MemberWrite(index, member.SourceObjectKey, member.Email, null, member.Name, InputRules.EmptyObjectJson, string.Join(" ", errors.Select(e => e.Message)));
+            : new MemberWrite(
+                index,
+                InputRules.Echo(member.SourceObjectKey, InputRules.MaxSourceObjectKeyLength),
+                InputRules.Echo(member.Email, InputRules.MaxEmailLength),
+                null,
+                null,
+                InputRules.EmptyObjectJson,
+                string.Join(" ", errors.Select(e => e.Message)));
     }
 
     /// <summary>Records the definition's problems in <paramref name="errors"/>; the write is only used once they are known to be none.</summary>

@@ -58,13 +58,13 @@ internal static class InputRules
     public static string? CheckType(string? type) =>
         string.IsNullOrWhiteSpace(type) ? "The list type is required."
         : type.Length > MaxTypeLength ? $"The list type must be at most {MaxTypeLength} characters."
-        : HasControlChars(type) || type.Trim().Length != type.Length ? "The list type must not contain control characters or leading/trailing spaces."
+        : HasControlChars(type) || type.Trim().Length != type.Length ? "The list type must not contain control characters, unpaired surrogates or leading/trailing spaces."
         : null;
 
     public static string? CheckName(string? name) =>
         name is null ? null
         : name.Length > MaxNameLength ? $"The name must be at most {MaxNameLength} characters."
-        : HasControlChars(name) ? "The name must not contain control characters."
+        : HasControlChars(name) ? "The name must not contain control characters or unpaired surrogates."
         : null;
 
     /// <summary>Checks an email address; on success returns the trimmed and the normalized (comparison) form.</summary>
@@ -104,6 +104,11 @@ internal static class InputRules
         if (element.ValueKind != JsonValueKind.Object)
         {
             return $"The metadata must be a JSON object, not {element.ValueKind.ToString().ToLowerInvariant()}.";
+        }
+
+        if (FindBrokenText(element, "$") is { } path)
+        {
+            return $"The metadata must not contain NUL characters or unpaired surrogates (at {path}).";
         }
 
         var compact = JsonSerializer.Serialize(element);
@@ -278,7 +283,117 @@ internal static class InputRules
         return null;
     }
 
-    private static bool HasControlChars(string value) => value.Any(char.IsControl);
+    /// <summary>Control characters, and unpaired surrogates (text no store or JSON writer can hold).</summary>
+    private static bool HasControlChars(string value) => value.Any(char.IsControl) || HasUnpairedSurrogate(value);
 
-    private static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 61), "...");
+    /// <summary>Whether <paramref name="value"/> holds half of a surrogate pair: valid JSON (<c>"\ud800"</c>), but not text.</summary>
+    public static bool HasUnpairedSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The path of the first property name or string in <paramref name="element"/> with a NUL or an unpaired surrogate.</summary>
+    private static string? FindBrokenText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Text(() => element.GetString()) is null ? path : null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindBrokenText(item, $"{path}[{index++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (Text(() => property.Name) is not { } name)
+                    {
+                        return $"{path}.?";
+                    }
+
+                    if (FindBrokenText(property.Value, $"{path}.{Truncate(name)}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+
+        // The text, or null when it holds a NUL or an unpaired surrogate (JsonElement refuses to decode the latter).
+        static string? Text(Func<string?> read)
+        {
+            try
+            {
+                var text = read() ?? string.Empty;
+                return text.Contains('\0', StringComparison.Ordinal) || HasUnpairedSurrogate(text) ? null : text;
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// An over-long or broken value as an invalid item echoes it: at most one character more than
+    /// <paramref name="maxLength"/> (so it can never equal a valid value) and with unpaired surrogates replaced.
+    /// </summary>
+    public static string? Echo(string? value, int maxLength)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var cut = value.Length <= maxLength ? value : string.Concat(value.AsSpan(0, maxLength), "…");
+        if (!HasUnpairedSurrogate(cut))
+        {
+            return cut;
+        }
+
+        var chars = cut.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
+
+    private static string Truncate(string value) => Echo(value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 61), "..."), 64)!;
+
+    /// <summary>Checks a text value compared with stored text (an attribute filter): no NUL, no unpaired surrogate.</summary>
+    public static string? CheckFilterText(string value) =>
+        value.Contains('\0', StringComparison.Ordinal) || HasUnpairedSurrogate(value)
+            ? "The value must not contain NUL characters or unpaired surrogates."
+            : null;
 }
