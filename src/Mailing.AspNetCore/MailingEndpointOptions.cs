@@ -18,4 +18,11 @@ public sealed class MailingEndpointOptions
     /// snapshots of several million members.
     /// </summary>
     public long MaxMembershipRequestBodySize { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// How many bulk-upsert and reconcile requests this process works on at once (each may hold a large body
+    /// and a long transaction). Further ones are turned away before their bodies are read, with 503 and
+    /// <c>Retry-After</c>. Default 8; 0 or less removes the limit (for example when the host rate-limits them itself).
+    /// </summary>
+    public int MaxConcurrentMembershipRequests { get; set; } = 8;
 }

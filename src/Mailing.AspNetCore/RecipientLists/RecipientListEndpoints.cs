@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
@@ -25,6 +26,7 @@ internal static class RecipientListEndpoints
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var lists = endpoints.MapGroup("/recipient-lists").WithTags(Tag);
+        var bulkLimit = new MembershipConcurrencyFilter(endpoints.ServiceProvider.GetRequiredService<IOptions<MailingEndpointOptions>>());
 
         lists.MapGet("/", ListListsAsync)
             .WithName("ListRecipientLists")
@@ -66,6 +68,7 @@ internal static class RecipientListEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapPost("/{key}/members/bulk-upsert", BulkUpsertAsync)
+            .AddEndpointFilter(bulkLimit)
             .WithName("BulkUpsertRecipientListMembers")
             .WithSummary("Upsert many members in one transaction, with one outcome per item")
             .WithDescription(MembershipBodyDescription)
@@ -76,6 +79,7 @@ internal static class RecipientListEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapPost("/{key}/reconcile", ReconcileAsync)
+            .AddEndpointFilter(bulkLimit)
             .WithName("ReconcileRecipientList")
             .WithSummary("Reconcile a list with a full snapshot of its members")
             .WithDescription("dryRun reports every change and writes nothing; removeAbsent soft-removes members missing from the snapshot. " +

@@ -136,6 +136,33 @@ public sealed class HostileBodyTests : SampleClientsTest
         Assert.True(problem.GetProperty("errors").TryGetProperty("attributes[plan]", out _), problem.ToString());
     }
 
+    [Theory]
+    [InlineData("/api/recipient-lists/l/members/bulk-upsert", "text/plain")]
+    [InlineData("/api/recipient-lists/l/members/bulk-upsert", "application/json; charset=latin1")]
+    [InlineData("/api/contacts", "text/plain")]
+    [InlineData("/api/contacts", "application/json; charset=iso-8859-1")]
+    public async Task A_body_that_is_not_utf8_json_is_a_415(string url, string contentType)
+    {
+        using var content = new StringContent("""{"members":[],"email":"a@example.com"}""");
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+
+        var response = await Acme.PostAsync(new Uri(url, UriKind.Relative), content, TestContext.Current.CancellationToken);
+
+        await AssertProblem(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task A_request_with_two_api_key_headers_is_not_authenticated()
+    {
+        using var client = App.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/recipient-lists");
+        request.Headers.TryAddWithoutValidation("X-Api-Key", [string.Empty, SampleAppFactory.AcmeKey]);
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     private static string Member(string key, string email) => $$"""{"sourceObjectKey":"{{key}}","email":"{{email}}"}""";
 
     private Task<HttpResponseMessage> PostNdjson(string url, params string[] lines) => Post(url, lines, "application/x-ndjson");
