@@ -1,4 +1,4 @@
-using System.Net.Mail;
+using System.Globalization;
 using System.Text.Json;
 
 namespace Mailing.Validation;
@@ -13,6 +13,8 @@ internal static class InputRules
     public const int MaxTypeLength = 100;
     public const int MaxNameLength = 500;
     public const int MaxEmailLength = 254;
+    public const int MaxLocalPartLength = 64;
+    private const string AtomSpecials = "!#$%&'*+-/=?^_`{|}~";
     public const int MaxMetadataLength = 16 * 1024;
     public const string EmptyObjectJson = "{}";
     public const int MaxTagLength = 64;
@@ -67,7 +69,17 @@ internal static class InputRules
         : HasControlChars(name) ? "The name must not contain control characters or unpaired surrogates."
         : null;
 
-    /// <summary>Checks an email address; on success returns the trimmed and the normalized (comparison) form.</summary>
+    /// <summary>
+    /// Checks an email address; on success returns the trimmed and the normalized (comparison) form: the local
+    /// part in lower case, then the domain in lower-case ASCII (IDN labels as punycode) without a trailing dot,
+    /// so <c>Ann@Bücher.DE.</c> and <c>ann@xn--bcher-kva.de</c> are one address.
+    /// </summary>
+    /// <remarks>
+    /// Refused: spaces, control and invisible (format) characters such as a zero-width space; a local part over
+    /// 64 characters, quoted, or an encoded word (<c>=?utf-8?…?=</c>); letters of more than one script in the
+    /// local part or in one domain label (<c>ѕales@</c> with a Cyrillic s); IP-literal domains (<c>[127.0.0.1]</c>);
+    /// domain labels that are empty, over 63 characters, or start or end with '-'.
+    /// </remarks>
     public static string? CheckEmail(string? email, out string trimmed, out string normalized)
     {
         trimmed = normalized = string.Empty;
@@ -82,13 +94,30 @@ internal static class InputRules
             return $"The email address must be at most {MaxEmailLength} characters.";
         }
 
-        if (!IsPlainAsciiAddress(candidate) && !IsMailAddress(candidate))
+        if (candidate.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format) || HasUnpairedSurrogate(candidate))
+        {
+            return "The email address must not contain spaces, control or invisible characters.";
+        }
+
+        var at = candidate.LastIndexOf('@');
+        if (at <= 0 || at == candidate.Length - 1 || candidate.IndexOf('@', StringComparison.Ordinal) != at)
         {
             return $"'{Truncate(candidate)}' is not a valid email address.";
         }
 
+        var local = candidate[..at];
+        if (CheckLocalPart(local) is { } localError)
+        {
+            return localError;
+        }
+
+        if (NormalizeDomain(candidate[(at + 1)..]) is not { } domain)
+        {
+            return $"'{Truncate(candidate)}' does not have a valid domain (letters, digits and '-' in dot-separated labels, no IP literal).";
+        }
+
         trimmed = candidate;
-        normalized = candidate.ToLowerInvariant();
+        normalized = string.Concat(local.ToLowerInvariant(), "@", domain);
         return null;
     }
 
@@ -121,52 +150,83 @@ internal static class InputRules
         return null;
     }
 
-    /// <summary>
-    /// The fast path for the common case: dot-atom local part and a dotted ASCII host
-    /// (<c>first.last+tag@mail.example.org</c>). Anything else goes to <see cref="IsMailAddress"/>.
-    /// </summary>
-    private static bool IsPlainAsciiAddress(string address)
+    /// <summary>Dot-atom local parts: RFC 5322 atext in ASCII, letters and digits of one script beyond it.</summary>
+    private static string? CheckLocalPart(string local)
     {
-        var at = address.IndexOf('@', StringComparison.Ordinal);
-        if (at <= 0 || at != address.LastIndexOf('@') || at == address.Length - 1)
+        if (local.Length > MaxLocalPartLength)
         {
-            return false;
+            return $"The part before '@' must be at most {MaxLocalPartLength} characters.";
         }
 
-        var local = address.AsSpan(0, at);
-        var host = address.AsSpan(at + 1);
+        if (local.StartsWith("=?", StringComparison.Ordinal) && local.EndsWith("?=", StringComparison.Ordinal))
+        {
+            return "The part before '@' must not be an encoded word (=?charset?…?=).";
+        }
+
         if (local[0] == '.' || local[^1] == '.' || local.Contains("..", StringComparison.Ordinal)
-            || host[0] is '.' or '-' || host[^1] is '.' or '-' || host.Contains("..", StringComparison.Ordinal))
+            || !local.All(c => c < 128 ? char.IsAsciiLetterOrDigit(c) || c == '.' || AtomSpecials.Contains(c, StringComparison.Ordinal) : char.IsLetterOrDigit(c) || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark))
         {
-            return false;
+            return "The part before '@' may hold letters, digits and !#$%&'*+-/=?^_`{|}~, with single dots between them.";
         }
 
-        foreach (var c in local)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~.".Contains(c, StringComparison.Ordinal)))
-            {
-                return false;
-            }
-        }
-
-        foreach (var c in host)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return MixesScripts(local) ? "The part before '@' mixes letters of different scripts (a lookalike of another address)." : null;
     }
 
-    /// <summary>
-    /// The general rules, as <see cref="MailAddress"/> parses them, but only for a bare address:
-    /// display names and comments ("Ann &lt;ann@x.org&gt;") are not addresses here.
-    /// </summary>
-    private static bool IsMailAddress(string address) =>
-        MailAddress.TryCreate(address, out var parsed) && string.Equals(parsed.Address, address, StringComparison.Ordinal)
-        && parsed.Host.Length > 0 && !address.Any(char.IsWhiteSpace);
+    /// <summary>The domain in lower-case ASCII without a trailing dot, or null when it is not a valid host name.</summary>
+    private static string? NormalizeDomain(string domain)
+    {
+        if (domain.EndsWith('.'))
+        {
+            domain = domain[..^1];
+        }
+
+        if (domain.Length == 0 || domain.StartsWith('[') || domain.Split('.').Any(MixesScripts))
+        {
+            return null;
+        }
+
+        try
+        {
+            // Most domains are ASCII already; IDNs become punycode (with the same label rules).
+            var ascii = (domain.All(char.IsAscii) ? domain : new IdnMapping { UseStd3AsciiRules = true }.GetAscii(domain)).ToLowerInvariant();
+            return ascii.Length <= MaxEmailLength && ascii.Split('.').All(l => l.Length is > 0 and <= 63 && l[0] != '-' && l[^1] != '-' && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                ? ascii
+                : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the letters of <paramref name="text"/> come from more than one script (Latin, Greek, Cyrillic, or another block).</summary>
+    private static bool MixesScripts(string text)
+    {
+        int? script = null;
+        foreach (var c in text)
+        {
+            if (!char.IsLetter(c))
+            {
+                continue;
+            }
+
+            var current = c switch
+            {
+                <= '\u024F' or (>= '\u1E00' and <= '\u1EFF') => 0, // Latin
+                (>= '\u0370' and <= '\u03FF') or (>= '\u1F00' and <= '\u1FFF') => 1, // Greek
+                >= '\u0400' and <= '\u052F' => 2, // Cyrillic
+                _ => 3 + (c >> 7), // other scripts, by block
+            };
+            if (script is { } first && first != current)
+            {
+                return true;
+            }
+
+            script = current;
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Normalizes a phone number to E.164: <c>+</c> and 8–15 digits (not starting with 0), or 11 digits
