@@ -42,7 +42,7 @@ internal sealed partial class RecipientListService(
         var size = CheckLimit(errors, limit);
         errors.ThrowIfAny();
 
-        var after = PageCursor.Decode(cursor);
+        var after = PageCursor.Decode(cursor, k => InputRules.CheckListKey(k) is null);
         var fetched = await store.ListListsAsync(scope, after, size + 1, cancellationToken).ConfigureAwait(false);
         return PageCursor.ToPage(fetched, size, l => l.Key);
     }
@@ -80,7 +80,7 @@ internal sealed partial class RecipientListService(
         var size = CheckLimit(errors, limit);
         errors.ThrowIfAny();
 
-        var after = PageCursor.Decode(cursor);
+        var after = PageCursor.Decode(cursor, k => InputRules.CheckSourceObjectKey(k) is null);
         var fetched = await store.ListMembersAsync(scope, listKey, active, after, size + 1, cancellationToken).ConfigureAwait(false)
             ?? throw new MailingNotFoundException($"Recipient list '{listKey}' does not exist.");
         return PageCursor.ToPage(fetched, size, m => m.SourceObjectKey);

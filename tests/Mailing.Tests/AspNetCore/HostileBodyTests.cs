@@ -163,6 +163,22 @@ public sealed class HostileBodyTests : SampleClientsTest
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/api/recipient-lists?cursor=AA")]
+    [InlineData("/api/recipient-lists?cursor=_w")]
+    [InlineData("/api/recipient-lists/l/members?cursor=AA")]
+    [InlineData("/api/recipient-lists/l/members?cursor=_w")]
+    [InlineData("/api/recipient-lists/l/members?cursor=YQ%3D%3D")]
+    [InlineData("/api/contacts?cursor=AA")]
+    public async Task A_cursor_this_api_did_not_return_is_a_400_naming_it(string url)
+    {
+        await Acme.PutJsonAsync("/api/recipient-lists/l", new { type = "t" });
+
+        var problem = await AssertProblem(await Acme.GetUrlAsync(url), HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty("cursor", out _), problem.ToString());
+    }
+
     private static string Member(string key, string email) => $$"""{"sourceObjectKey":"{{key}}","email":"{{email}}"}""";
 
     private Task<HttpResponseMessage> PostNdjson(string url, params string[] lines) => Post(url, lines, "application/x-ndjson");
