@@ -101,7 +101,7 @@ internal static class RecipientListEndpoints
     private static async Task<Results<Ok<ListResponse>, ProblemHttpResult>> GetListAsync(
         HttpContext http, IRecipientListService service, string key, string? audience, CancellationToken cancellationToken)
     {
-        var list = await service.FindListAsync(http.Scope(audience), key, cancellationToken);
+        var list = await service.FindListAsync(http.Scope(audience), http.RouteValue(key), cancellationToken);
         return list is null ? NotFound(key) : TypedResults.Ok(ListResponse.From(list));
     }
 
@@ -109,7 +109,7 @@ internal static class RecipientListEndpoints
         HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string? audience, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonAsync<ListBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
-        var result = await service.UpsertListAsync(http.Scope(audience), key, body.ToDefinition(), cancellationToken);
+        var result = await service.UpsertListAsync(http.Scope(audience), http.RouteValue(key), body.ToDefinition(), cancellationToken);
         var response = ListResponse.From(result.List);
         return result.Outcome == ListUpsertOutcome.Created
             ? TypedResults.Created(http.Request.Path + http.Request.QueryString, response)
@@ -119,7 +119,7 @@ internal static class RecipientListEndpoints
     private static async Task<Ok<PageResponse<MemberResponse>>> ListMembersAsync(
         HttpContext http, IRecipientListService service, string key, string? audience, string? active, string? cursor, string? limit, CancellationToken cancellationToken)
     {
-        var page = await service.ListMembersAsync(http.Scope(audience), key, QueryValues.Active(active), cursor, QueryValues.Limit(limit), cancellationToken);
+        var page = await service.ListMembersAsync(http.Scope(audience), http.RouteValue(key), QueryValues.Active(active), cursor, QueryValues.Limit(limit), cancellationToken);
         return TypedResults.Ok(new PageResponse<MemberResponse>([.. page.Items.Select(MemberResponse.From)], page.NextCursor));
     }
 
@@ -128,7 +128,7 @@ internal static class RecipientListEndpoints
     {
         var body = await RequestBody.ReadJsonAsync<MemberBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
         var result = await service.UpsertMemberAsync(
-            http.Scope(audience), key, new MemberInput(sourceObjectKey, body.Email, body.Name, body.Metadata), body.List?.ToDefinition(), cancellationToken);
+            http.Scope(audience), http.RouteValue(key), new MemberInput(http.RouteValue(sourceObjectKey), body.Email, body.Name, body.Metadata), body.List?.ToDefinition(), cancellationToken);
         var response = MemberResponse.From(result);
         return result.Outcome == MemberOutcome.Added
             ? TypedResults.Created(http.Request.Path + http.Request.QueryString, response)
@@ -140,7 +140,7 @@ internal static class RecipientListEndpoints
         string key, string? audience, CancellationToken cancellationToken)
     {
         await using var request = await ReadMembershipRequestAsync(http, store, json, options, cancellationToken);
-        var result = await service.UpsertMembersAsync(http.Scope(audience), key, request.Members, request.List?.ToDefinition(), cancellationToken);
+        var result = await service.UpsertMembersAsync(http.Scope(audience), http.RouteValue(key), request.Members, request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
@@ -150,7 +150,7 @@ internal static class RecipientListEndpoints
     {
         await using var request = await ReadMembershipRequestAsync(http, store, json, options, cancellationToken);
         var result = await service.ReconcileAsync(
-            http.Scope(audience), key, request.Members, new ReconcileOptions(request.DryRun, request.RemoveAbsent), request.List?.ToDefinition(), cancellationToken);
+            http.Scope(audience), http.RouteValue(key), request.Members, new ReconcileOptions(request.DryRun, request.RemoveAbsent), request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
