@@ -25,4 +25,11 @@ public sealed class MailingEndpointOptions
     /// <c>Retry-After</c>. Default 8; 0 or less removes the limit (for example when the host rate-limits them itself).
     /// </summary>
     public int MaxConcurrentMembershipRequests { get; set; } = 8;
+
+    /// <summary>
+    /// The folder where bulk bodies too large for memory are spooled (as <c>mailing-body-*.json</c>, deleted once
+    /// read). It should belong to this app: <c>MapMailingEndpoints</c> deletes the bodies a crash left there.
+    /// Default: <c>mailing/{application name}</c> under the system's temporary folder.
+    /// </summary>
+    public string? TemporaryDirectory { get; set; }
 }

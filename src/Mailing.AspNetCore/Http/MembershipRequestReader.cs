@@ -44,7 +44,7 @@ internal static class MembershipRequestReader
     private const int MaxHeaderBytes = 1024 * 1024;
 
     public static async Task<MembershipRequest> ReadAsync(
-        HttpRequest request, JsonSerializerOptions options, long maxBodyBytes, bool spoolNdjson, CancellationToken cancellationToken)
+        HttpRequest request, JsonSerializerOptions options, long maxBodyBytes, bool spoolNdjson, SpoolFolder folder, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBodyBytes)
         {
@@ -62,12 +62,12 @@ internal static class MembershipRequestReader
                 return new MembershipRequest(list, dryRun, removeAbsent, ReadNdjson(body, options, cancellationToken), null);
             }
 
-            var lines = await SpoolAsync(body, request.ContentLength, cancellationToken).ConfigureAwait(false);
+            var lines = await SpoolAsync(body, request.ContentLength, folder, cancellationToken).ConfigureAwait(false);
             lines.Stream.Position = 0;
             return new MembershipRequest(list, dryRun, removeAbsent, ReadNdjson(lines.Stream, options, cancellationToken), lines);
         }
 
-        var spool = await SpoolAsync(body, request.ContentLength, cancellationToken).ConfigureAwait(false);
+        var spool = await SpoolAsync(body, request.ContentLength, folder, cancellationToken).ConfigureAwait(false);
         try
         {
             var layout = await ScanAsync(spool, MembersPropertyName(options), cancellationToken).ConfigureAwait(false);
@@ -109,9 +109,9 @@ internal static class MembershipRequestReader
         }
     }
 
-    private static async Task<Spool> SpoolAsync(Stream body, long? contentLength, CancellationToken cancellationToken)
+    private static async Task<Spool> SpoolAsync(Stream body, long? contentLength, SpoolFolder folder, CancellationToken cancellationToken)
     {
-        var spool = contentLength is <= InMemorySpoolLimit ? Spool.InMemory() : Spool.OnDisk();
+        var spool = contentLength is <= InMemorySpoolLimit ? Spool.InMemory() : Spool.OnDisk(folder);
         try
         {
             await body.CopyToAsync(spool.Stream, cancellationToken).ConfigureAwait(false);

@@ -165,7 +165,9 @@ internal static class RecipientListEndpoints
             bodySize.MaxRequestBodySize = limit;
         }
 
-        return MembershipRequestReader.ReadAsync(http.Request, json.Value.SerializerOptions, limit, spoolNdjson: store.WritesOneAtATime, cancellationToken);
+        var folder = http.GetEndpoint()?.Metadata.GetMetadata<SpoolFolder>()
+            ?? throw new InvalidOperationException("Mailing's endpoints are mapped with MapMailingEndpoints, which sets their spool folder.");
+        return MembershipRequestReader.ReadAsync(http.Request, json.Value.SerializerOptions, limit, spoolNdjson: store.WritesOneAtATime, folder, cancellationToken);
     }
 
     private static ProblemHttpResult NotFound(string key) =>

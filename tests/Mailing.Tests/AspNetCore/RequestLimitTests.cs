@@ -103,3 +103,34 @@ public sealed class RequestLimitTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
+
+/// <summary>Bulk bodies spooled to disk live in the app's own temporary folder, emptied at start.</summary>
+public sealed class SpoolFolderTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"mailing-spool-test-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task Bodies_a_crash_left_in_the_apps_temporary_folder_are_deleted_at_start()
+    {
+        Directory.CreateDirectory(_folder);
+        var leftOver = Path.Combine(_folder, "mailing-body-0123456789abcdef.json");
+        var other = Path.Combine(_folder, "notes.txt");
+        await File.WriteAllTextAsync(leftOver, "{\"members\":[", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(other, "kept", TestContext.Current.CancellationToken);
+
+        await using var app = new SampleAppFactory(services => services.Configure<MailingEndpointOptions>(o => o.TemporaryDirectory = _folder));
+        using var client = app.ClientFor(AcmeKey);
+        await client.GetUrlAsync("/api/recipient-lists");
+
+        Assert.False(File.Exists(leftOver));
+        Assert.True(File.Exists(other));
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+}
