@@ -52,24 +52,32 @@ internal static class RequestBody
     }
 }
 
-/// <summary>The content types Mailing reads: JSON (or, for bulk members, NDJSON), in UTF-8 only.</summary>
+/// <summary>The content types Mailing reads: JSON (<c>application/json</c> or <c>application/*+json</c>) or, for bulk members, NDJSON, in UTF-8 only.</summary>
 internal static class ContentTypes
 {
     /// <summary>
-    /// Returns the request's media type when it is <c>application/json</c> or <paramref name="alternative"/>,
-    /// with no charset or UTF-8; anything else (<c>text/plain</c>, <c>charset=latin1</c>, none) is a 415.
+    /// Returns the request's media type when it is JSON or <paramref name="alternative"/>, with no charset or
+    /// UTF-8; anything else (<c>text/plain</c>, <c>charset=latin1</c>, none) is a 415.
     /// </summary>
     public static string Check(HttpRequest request, string? alternative = null)
     {
-        var expected = alternative is null ? "application/json" : $"application/json or {alternative}";
         if (MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-            && (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-                || (alternative is not null && type.MediaType.Equals(alternative, StringComparison.OrdinalIgnoreCase)))
             && (type.Charset.Length == 0 || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
         {
-            return type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ? "application/json" : alternative!;
+            var media = type.MediaType.ToString();
+            if (alternative is not null && media.Equals(alternative, StringComparison.OrdinalIgnoreCase))
+            {
+                return alternative;
+            }
+
+            if (media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+            {
+                return "application/json";
+            }
         }
 
+        var expected = alternative is null ? "application/json" : $"application/json or {alternative}";
         throw new RequestBodyException(
             "body",
             $"Expected {expected} in UTF-8, got '{request.ContentType ?? "none"}'.",

@@ -10,6 +10,9 @@ internal static class PageCursor
 
     public static string Encode(string lastKey) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(lastKey));
 
+    /// <summary>The last key of the previous page (any text), or null; see <see cref="Decode(string?, Func{string, bool})"/>.</summary>
+    public static string? Decode(string? cursor) => Decode(cursor, _ => true);
+
     /// <summary>
     /// The last key of the previous page, or null for the first page. A cursor this API did not return is a
     /// validation error naming <c>Cursor</c>: it must be canonical base64url of UTF-8 text that
