@@ -1,4 +1,5 @@
 using Mailing.Sample;
+using OpenTelemetry.Metrics;
 using Mailing.Stores;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
@@ -49,6 +50,35 @@ switch (store.ToUpperInvariant())
         throw new InvalidOperationException($"Sample:Store must be 'sqlite' or 'postgres', not '{store}'.");
 }
 
+// Dispatch: campaigns send themselves in this process. Sample:Transport = log (default: each message to the log and
+// to Sample:Log:FilePath, default "sent-messages.jsonl") or http (seed 002's external send API at Sample:Http:BaseUrl,
+// bearer Sample:Http:Token).
+mailing.AddDispatch();
+var transport = builder.Configuration["Sample:Transport"] ?? "log";
+switch (transport.ToUpperInvariant())
+{
+    case "LOG":
+        mailing.AddLogTransport(o => o.FilePath = builder.Configuration["Sample:Log:FilePath"] ?? "sent-messages.jsonl");
+        break;
+    case "HTTP":
+        mailing.AddHttpTransport(o =>
+        {
+            o.BaseUrl = Uri.TryCreate(builder.Configuration["Sample:Http:BaseUrl"], UriKind.Absolute, out var url)
+                ? url
+                : throw new InvalidOperationException("Sample:Transport is 'http' but Sample:Http:BaseUrl is not an absolute URL.");
+            o.Token = builder.Configuration["Sample:Http:Token"];
+        });
+        break;
+    default:
+        throw new InvalidOperationException($"Sample:Transport must be 'log' or 'http', not '{transport}'.");
+}
+
+// Metrics: the Mailing meter (deliveries by status, send latency) and ASP.NET's, in Prometheus text format at /metrics.
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+    .AddMeter("Mailing")
+    .AddMeter("Microsoft.AspNetCore.Hosting")
+    .AddPrometheusExporter());
+
 // Authentication: X-Api-Key header, keys mapped to client ids under Sample:ApiKeys.
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -58,7 +88,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "Mailing sample API";
-    document.Info.Description = "Client-scoped recipient lists, contacts and audience counts. Authenticate with the X-Api-Key header.";
+    document.Info.Description = "Client-scoped recipient lists, contacts, audience counts and campaigns that send themselves. Authenticate with the X-Api-Key header.";
     document.Components ??= new OpenApiComponents();
     document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
     document.Components.SecuritySchemes[ApiKeyAuthenticationHandler.SchemeName] = new OpenApiSecurityScheme
@@ -94,6 +124,7 @@ app.UseSwaggerUI(ui =>
 app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
 
 app.MapMailingEndpoints("/api").RequireAuthorization();
+app.MapPrometheusScrapingEndpoint("/metrics");
 
 await app.RunAsync();
 

@@ -1,4 +1,5 @@
 using Mailing.AspNetCore.Audiences;
+using Mailing.AspNetCore.Campaigns;
 using Mailing.AspNetCore.Contacts;
 using Mailing.AspNetCore.Http;
 using Mailing.AspNetCore.RecipientLists;
@@ -42,6 +43,7 @@ public static class MailingEndpointRouteBuilderExtensions
         RecipientListEndpoints.Map(group);
         ContactEndpoints.Map(group);
         AudienceEndpoints.Map(group);
+        CampaignEndpoints.Map(group);
         return group;
     }
 }

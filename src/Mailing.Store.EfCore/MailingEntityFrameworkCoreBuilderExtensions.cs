@@ -1,4 +1,5 @@
 using Mailing.Store.EfCore;
+using Mailing.Store.EfCore.Campaigns;
 using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
@@ -49,6 +50,7 @@ public static class MailingEntityFrameworkCoreBuilderExtensions
         builder.Services.TryAddScoped<IRecipientListStore, EfCoreRecipientListStore<TContext>>();
         builder.Services.TryAddScoped<IContactStore, EfCoreContactStore<TContext>>();
         builder.Services.TryAddScoped<IAudienceStore, EfCoreAudienceStore<TContext>>();
+        builder.Services.TryAddScoped<ICampaignStore, EfCoreCampaignStore<TContext>>();
         builder.Services.TryAddScoped<IMailingStoreInitializer, EfCoreStoreInitializer<TContext>>();
         return builder;
     }

@@ -7,7 +7,7 @@ public static class MailingModelBuilderExtensions
 {
     /// <summary>
     /// Maps Mailing's tables (<c>mailing_contacts</c>, <c>mailing_contact_tags</c>, <c>mailing_recipient_lists</c>,
-    /// <c>mailing_recipient_list_members</c>) into this model.
+    /// <c>mailing_recipient_list_members</c>, <c>mailing_campaigns</c>, <c>mailing_deliveries</c>) into this model.
     /// </summary>
     public static ModelBuilder UseMailing(this ModelBuilder modelBuilder)
     {
@@ -16,6 +16,8 @@ public static class MailingModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new ContactTagConfiguration());
         modelBuilder.ApplyConfiguration(new RecipientListConfiguration());
         modelBuilder.ApplyConfiguration(new RecipientListMemberConfiguration());
+        modelBuilder.ApplyConfiguration(new CampaignConfiguration());
+        modelBuilder.ApplyConfiguration(new DeliveryConfiguration());
         return modelBuilder;
     }
 }

@@ -1,5 +1,7 @@
 using Mailing;
 using Mailing.Audiences;
+using Mailing.Campaigns;
+using Mailing.Dispatch;
 using Mailing.Contacts;
 using Mailing.DependencyInjection;
 using Mailing.RecipientLists;
@@ -34,6 +36,8 @@ public static class MailingServiceCollectionExtensions
         services.TryAddScoped<AudienceService>();
         services.TryAddScoped<IAudienceService>(sp => sp.GetRequiredService<AudienceService>());
         services.TryAddScoped<IAudiencePager>(sp => sp.GetRequiredService<AudienceService>());
+        services.TryAddScoped<ICampaignService, CampaignService>();
+        services.TryAddSingleton<DispatchSignal>();
         return new MailingBuilder(services);
     }
 }

@@ -110,3 +110,92 @@ internal sealed class RecipientListMemberConfiguration : IEntityTypeConfiguratio
         // in the transaction that resolved their list and contacts.
     }
 }
+
+internal sealed class CampaignConfiguration : IEntityTypeConfiguration<CampaignEntity>
+{
+    public void Configure(EntityTypeBuilder<CampaignEntity> b)
+    {
+        b.ToTable("mailing_campaigns");
+        b.HasKey(c => new { c.ClientId, c.Id });
+        b.Property(c => c.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(c => c.Id).HasColumnName("id").ValueGeneratedNever();
+        b.Property(c => c.Name).HasColumnName("name").HasMaxLength(500);
+        b.Property(c => c.Channel).HasColumnName("channel").HasMaxLength(16);
+        b.Property(c => c.Stream).HasColumnName("stream").HasMaxLength(16);
+        b.Property(c => c.SubjectTemplate).HasColumnName("subject_template");
+        b.Property(c => c.BodyTemplate).HasColumnName("body_template");
+        b.Property(c => c.Audience).HasColumnName("audience");
+        b.Property(c => c.StartAt).HasColumnName("start_at");
+        b.Property(c => c.EndAt).HasColumnName("end_at");
+        b.Property(c => c.WindowFrom).HasColumnName("window_from");
+        b.Property(c => c.WindowTo).HasColumnName("window_to");
+        b.Property(c => c.DefaultTimeZone).HasColumnName("default_time_zone").HasMaxLength(64);
+        b.Property(c => c.MessagesPerSecond).HasColumnName("messages_per_second");
+        b.Property(c => c.CorrelationId).HasColumnName("correlation_id").HasMaxLength(200);
+        b.Property(c => c.Metadata).HasColumnName("metadata");
+        b.Property(c => c.Status).HasColumnName("status").HasMaxLength(16);
+        b.Property(c => c.StatusReason).HasColumnName("status_reason").HasMaxLength(2000);
+        b.Property(c => c.StartedAt).HasColumnName("started_at");
+        b.Property(c => c.FinishedAt).HasColumnName("finished_at");
+        b.Property(c => c.CreatedAt).HasColumnName("created_at");
+        b.Property(c => c.UpdatedAt).HasColumnName("updated_at");
+        b.Property(c => c.PackCheckpoint).HasColumnName("pack_checkpoint");
+        b.Property(c => c.Packed).HasColumnName("packed");
+        b.Property(c => c.PackLeaseToken).HasColumnName("pack_lease_token");
+        b.Property(c => c.PackLeaseUntil).HasColumnName("pack_lease_until");
+        b.Property(c => c.SweepAt).HasColumnName("sweep_at");
+
+        // A client's campaigns, newest first, optionally by status.
+        b.HasIndex(c => new { c.ClientId, c.Status, c.Id }).HasDatabaseName("ix_mailing_campaigns_status");
+
+        // The dispatcher's scan for due and expiring campaigns, across clients: a small table, and no unique
+        // constraint, so it need not lead with client_id to stay distributable.
+        b.HasIndex(c => new { c.Status, c.StartAt }).HasDatabaseName("ix_mailing_campaigns_due");
+    }
+}
+
+internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryEntity>
+{
+    public void Configure(EntityTypeBuilder<DeliveryEntity> b)
+    {
+        b.ToTable("mailing_deliveries");
+        b.HasKey(d => new { d.ClientId, d.Id });
+        b.Property(d => d.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(d => d.Id).HasColumnName("id").ValueGeneratedNever();
+        b.Property(d => d.CampaignId).HasColumnName("campaign_id");
+        b.Property(d => d.ContactId).HasColumnName("contact_id");
+        b.Property(d => d.Recipient).HasColumnName("recipient").HasMaxLength(254);
+        b.Property(d => d.RecipientDomain).HasColumnName("recipient_domain").HasMaxLength(254);
+        b.Property(d => d.Stream).HasColumnName("stream").HasMaxLength(16);
+        b.Property(d => d.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(100);
+        b.Property(d => d.Status).HasColumnName("status").HasMaxLength(16);
+        b.Property(d => d.Attempts).HasColumnName("attempts");
+        b.Property(d => d.NextAttemptAt).HasColumnName("next_attempt_at");
+        b.Property(d => d.LeaseToken).HasColumnName("lease_token");
+        b.Property(d => d.LastError).HasColumnName("last_error").HasMaxLength(2000);
+        b.Property(d => d.Transport).HasColumnName("transport").HasMaxLength(64);
+        b.Property(d => d.ProviderMessageId).HasColumnName("provider_message_id").HasMaxLength(256);
+        b.Property(d => d.DispatchedAt).HasColumnName("dispatched_at");
+        b.Property(d => d.DeliveredAt).HasColumnName("delivered_at");
+        b.Property(d => d.BouncedAt).HasColumnName("bounced_at");
+        b.Property(d => d.ComplainedAt).HasColumnName("complained_at");
+        b.Property(d => d.SuppressedAt).HasColumnName("suppressed_at");
+        b.Property(d => d.Terminal).HasColumnName("terminal");
+        b.Property(d => d.LastEventType).HasColumnName("last_event_type").HasMaxLength(32);
+        b.Property(d => d.LastEventAt).HasColumnName("last_event_at");
+        b.Property(d => d.LockVersion).HasColumnName("lock_version").HasDefaultValue(1);
+        b.Property(d => d.CreatedAt).HasColumnName("created_at");
+        b.Property(d => d.UpdatedAt).HasColumnName("updated_at");
+
+        // One delivery per (campaign, contact): a crash mid-pack and a re-pack cannot make a second one.
+        b.HasIndex(d => new { d.ClientId, d.CampaignId, d.ContactId }).IsUnique().HasDatabaseName("ux_mailing_deliveries_contact");
+
+        // Claims: a campaign's open deliveries by due time (leased ones are due when their lease runs out).
+        b.HasIndex(d => new { d.ClientId, d.CampaignId, d.NextAttemptAt })
+            .HasFilter("status IN ('queued', 'deferred', 'sending')")
+            .HasDatabaseName("ix_mailing_deliveries_due");
+
+        // A campaign's deliveries of one status in recipient order (keyset pages; all statuses use the unique index), and its counts.
+        b.HasIndex(d => new { d.ClientId, d.CampaignId, d.Status, d.ContactId }).HasDatabaseName("ix_mailing_deliveries_status");
+    }
+}

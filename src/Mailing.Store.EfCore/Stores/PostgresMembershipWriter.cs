@@ -1,4 +1,5 @@
 using System.Data;
+using Mailing.Store.EfCore.Dialects;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -37,7 +38,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     public async Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var sql = new Sql(connection, run, cancellationToken);
+        var sql = new Sql(connection, StoreTables.Of(db), run, cancellationToken);
 
         // Sorting and hashing a large snapshot in memory beats spilling it to disk; this transaction only.
         await sql.ExecuteAsync($"SET LOCAL work_mem = '{workMem}'").ConfigureAwait(false); // validated: digits and a unit
@@ -72,7 +73,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         if (sql.Emails is not null)
         {
             var contacts = await sql.QueryAsync(
-                "SELECT normalized_email, id FROM mailing_contacts WHERE client_id = @client AND audience = @audience AND normalized_email = ANY (@emails)",
+                $"SELECT normalized_email, id FROM {sql.Tables.Contacts} WHERE client_id = @client AND audience = @audience AND normalized_email = ANY (@emails)",
                 r => (Email: r.GetString(0), Id: r.GetGuid(1))).ConfigureAwait(false);
             sql.ContactEmails = [.. contacts.Select(c => c.Email)];
             sql.ContactIds = [.. contacts.Select(c => c.Id)];
@@ -216,7 +217,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         // With few items, their rows' contacts are named by id so they are found by primary key, not by
         // hashing the whole address book (a snapshot's absent rows need no contact).
         Guid[]? keyedContacts = sql.Keys is null ? null : [.. await sql.QueryAsync(
-            "SELECT contact_id FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list AND source_object_key = ANY (@keys)",
+            $"SELECT contact_id FROM {sql.Tables.Members} WHERE client_id = @client AND list_id = @list AND source_object_key = ANY (@keys)",
             r => r.GetGuid(0)).ConfigureAwait(false)];
         await sql.ExecuteAsync("""
             CREATE TEMP TABLE mailing_changes (
@@ -231,10 +232,10 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
                    k.email_snapshot AS k_email, k.metadata AS k_metadata, k.active AS k_active
             FROM mailing_stage s
             {(absentToo ? "FULL" : "LEFT")} JOIN (SELECT id, source_object_key, contact_id, email_snapshot, metadata, active
-                       FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list
+                       FROM {sql.Tables.Members} WHERE client_id = @client AND list_id = @list
                        {(absentToo ? string.Empty : Sql.Narrow(sql.Keys, "source_object_key = ANY (@keys)"))}) k
                    ON k.source_object_key = s.source_key
-            LEFT JOIN mailing_contacts kc ON kc.client_id = @client AND kc.id = k.contact_id
+            LEFT JOIN {sql.Tables.Contacts} kc ON kc.client_id = @client AND kc.id = k.contact_id
                       {Sql.Narrow(keyedContacts, "kc.id = ANY (@keyed_contacts)")}
             WHERE CASE WHEN s.idx IS NULL THEN k.active
                        ELSE s.verdict IS NULL
@@ -260,12 +261,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         // order with ids drawn in it, so the id indexes only grow at the end of the client's range.
         await sql.ExecuteAsync(
             $"""
-            INSERT INTO mailing_contacts (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
+            INSERT INTO {sql.Tables.Contacts} (client_id, id, audience, email, normalized_email, name, created_at, updated_at)
             SELECT @client, {SequentialGuids.Sql("row_number() OVER (ORDER BY w.idx)")}, @audience, w.email, w.norm_email, w.name, @now, @now
             FROM mailing_changes w
             WHERE w.idx IS NOT NULL
-              {(sql.Emails is not null ? string.Empty : """
-                AND NOT EXISTS (SELECT 1 FROM mailing_contacts c
+              {(sql.Emails is not null ? string.Empty : $"""
+                AND NOT EXISTS (SELECT 1 FROM {sql.Tables.Contacts} c
                                 WHERE c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email)
                 """)}
             ORDER BY w.idx
@@ -281,13 +282,13 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         await sql.ExecuteAsync($"""
             WITH renamed AS (
                 SELECT c.client_id, c.id, w.name
-                FROM mailing_contacts c JOIN mailing_changes w
+                FROM {sql.Tables.Contacts} c JOIN mailing_changes w
                   ON c.client_id = @client AND c.audience = @audience AND c.normalized_email = w.norm_email
                 WHERE w.idx IS NOT NULL AND w.name IS NOT NULL AND c.name IS DISTINCT FROM w.name
                   {Sql.Narrow(sql.Emails, "c.normalized_email = ANY (@emails)")}
                 ORDER BY c.id
                 FOR UPDATE OF c)
-            UPDATE mailing_contacts c SET name = r.name, updated_at = @now
+            UPDATE {sql.Tables.Contacts} c SET name = r.name, updated_at = @now
             FROM renamed r WHERE c.client_id = r.client_id AND c.id = r.id
               {Sql.Narrow(sql.Emails, "c.audience = @audience AND c.normalized_email = ANY (@emails)")}
             """).ConfigureAwait(false);
@@ -316,10 +317,10 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
                NULL::text AS error
         FROM mailing_changes w
         LEFT JOIN {(sql.ContactIds is null
-                      ? "(SELECT normalized_email, id FROM mailing_contacts WHERE client_id = @client AND audience = @audience)"
+                      ? $"(SELECT normalized_email, id FROM {sql.Tables.Contacts} WHERE client_id = @client AND audience = @audience)"
                       : "unnest(@contact_emails, @contacts)")} AS c (normalized_email, id)
                ON c.normalized_email = w.norm_email
-        LEFT JOIN (SELECT id, source_object_key, contact_id, active FROM mailing_recipient_list_members WHERE client_id = @client AND list_id = @list
+        LEFT JOIN (SELECT id, source_object_key, contact_id, active FROM {sql.Tables.Members} WHERE client_id = @client AND list_id = @list
                    {Sql.Narrow(sql.ContactIds, "contact_id = ANY (@contacts)")}) o
                ON o.contact_id = c.id
         WHERE w.idx IS NOT NULL
@@ -426,7 +427,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         {
             await sql.ExecuteAsync(
                 $"""
-                UPDATE mailing_recipient_list_members m
+                UPDATE {sql.Tables.Members} m
                 SET source_object_key = d.source_key, contact_id = d.contact_id, email_snapshot = d.email, metadata = d.metadata,
                     active = true, removed_at = NULL, updated_at = @now
                 FROM mailing_decide d
@@ -439,7 +440,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         // In request order with ids drawn in it, as the new contacts were: when the keys come sorted, as
         // exports usually send them, and the contacts are new, every index receives its keys in order.
         await sql.ExecuteAsync($"""
-            INSERT INTO mailing_recipient_list_members
+            INSERT INTO {sql.Tables.Members}
                 (client_id, id, list_id, contact_id, email_snapshot, source_object_key, metadata, active, removed_at, created_at, updated_at)
             SELECT @client, {SequentialGuids.Sql("row_number() OVER (ORDER BY d.idx)")}, @list, d.contact_id, d.email, d.source_key, d.metadata, true, NULL, @now, @now
             FROM mailing_decide d WHERE d.outcome = '{Added}'
@@ -470,7 +471,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         return await sql.QueryAsync(
             $"""
             WITH removed AS (
-                UPDATE mailing_recipient_list_members m SET active = false, removed_at = @now, updated_at = @now
+                UPDATE {sql.Tables.Members} m SET active = false, removed_at = @now, updated_at = @now
                 {(absentIds is null ? $"FROM mailing_changes a WHERE {absent} AND m.id = a.k_id AND" : "WHERE m.id = ANY (@absent) AND")}
                       m.client_id = @client AND m.list_id = @list AND m.active
                 RETURNING m.source_object_key, m.contact_id)
@@ -517,7 +518,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
               SELECT s.idx, s.source_key, coalesce(s.verdict, d.outcome, 'unchanged'), coalesce(d.contact_id, k.contact_id), s.error, d.error, s.email
               FROM mailing_stage s
               LEFT JOIN mailing_decide d ON d.idx = s.idx
-              LEFT JOIN (SELECT source_object_key, contact_id FROM mailing_recipient_list_members
+              LEFT JOIN (SELECT source_object_key, contact_id FROM {sql.Tables.Members}
                          WHERE client_id = @client AND list_id = @list {Sql.Narrow(sql.Keys, "source_object_key = ANY (@keys)")}) k
                      ON s.verdict IS NULL AND d.idx IS NULL AND k.source_object_key = s.source_key
               ORDER BY s.idx
@@ -574,9 +575,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     };
 
     /// <summary>Runs statements on the context's connection and transaction with the run's parameters.</summary>
-    private sealed class Sql(NpgsqlConnection connection, MembershipRun run, CancellationToken cancellationToken)
+    private sealed class Sql(NpgsqlConnection connection, StoreTables tables, MembershipRun run, CancellationToken cancellationToken)
     {
         public MembershipRun Run { get; } = run;
+
+        /// <summary>Mailing's tables as the model names them.</summary>
+        public StoreTables Tables { get; } = tables;
 
         /// <summary>The request's distinct source keys (<c>@keys</c>), when the items are few.</summary>
         public string[]? Keys { get; set; }

@@ -23,6 +23,9 @@ public sealed class SampleAppFactory : WebApplicationFactory<Program>
 
     public string DatabasePath => _database.Path;
 
+    /// <summary>Where the sample's log transport writes each message it sends (one JSON line each).</summary>
+    public string SentMessagesPath { get; } = Path.Combine(Path.GetTempPath(), $"mailing-sent-{Guid.NewGuid():N}.jsonl");
+
     /// <summary>The database file's bytes (no connection holds it open between requests).</summary>
     public byte[] DatabaseBytes() => File.ReadAllBytes(_database.Path);
 
@@ -43,6 +46,7 @@ public sealed class SampleAppFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Mailing", _database.ConnectionString);
         builder.UseSetting("Sample:Store", "sqlite");
+        builder.UseSetting("Sample:Log:FilePath", SentMessagesPath);
         if (_services is not null)
         {
             builder.ConfigureServices(_services);
@@ -53,6 +57,7 @@ public sealed class SampleAppFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         _database.Dispose();
+        File.Delete(SentMessagesPath);
     }
 }
 

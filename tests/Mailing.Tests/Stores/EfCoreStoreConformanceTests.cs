@@ -190,3 +190,40 @@ public sealed class EfCoreSchemaTests : IDisposable
         EmailSnapshot = contact.Email!, SourceObjectKey = key, Metadata = "{}", Active = true,
     };
 }
+
+/// <summary>A host's own context that keeps Mailing's tables in its schema <c>crm</c>.</summary>
+internal sealed class CrmContext(DbContextOptions<CrmContext> options) : DbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.HasDefaultSchema("crm").UseMailing();
+}
+
+/// <summary>
+/// The conformance suite on PostgreSQL through a host context that maps Mailing's tables into another schema,
+/// set-based path: every hand-written statement must name the tables as the model does.
+/// </summary>
+public sealed class PostgresHostSchemaStoreConformanceTests(PostgresServer server) : RecipientListStoreConformanceTests
+{
+    protected override void UseStore(MailingBuilder builder)
+    {
+        var database = server.GetDatabaseAsync("crm_set_based").GetAwaiter().GetResult();
+        builder.Services.AddDbContext<CrmContext>(db => db.UseNpgsql(database));
+        builder.UseEntityFrameworkCore<CrmContext>(store => store.PostgresSetBasedThreshold = 0);
+    }
+
+    protected override Task<string> DumpClientAsync(IServiceProvider services, string clientId) =>
+        EfCoreDump.DumpAsync(services.GetRequiredService<CrmContext>(), clientId);
+}
+
+/// <summary>The same host context and schema through the batched path.</summary>
+public sealed class PostgresHostSchemaBatchedStoreConformanceTests(PostgresServer server) : RecipientListStoreConformanceTests
+{
+    protected override void UseStore(MailingBuilder builder)
+    {
+        var database = server.GetDatabaseAsync("crm_batched").GetAwaiter().GetResult();
+        builder.Services.AddDbContext<CrmContext>(db => db.UseNpgsql(database));
+        builder.UseEntityFrameworkCore<CrmContext>(store => store.PostgresSetBasedThreshold = int.MaxValue - 1);
+    }
+
+    protected override Task<string> DumpClientAsync(IServiceProvider services, string clientId) =>
+        EfCoreDump.DumpAsync(services.GetRequiredService<CrmContext>(), clientId);
+}

@@ -1,0 +1,598 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Mailing.Store.EfCore.Dialects;
+using Mailing.Store.EfCore.Entities;
+using Mailing.Store.EfCore.Stores;
+using Mailing.Stores;
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Campaigns;
+
+/// <summary>
+/// The EF Core campaign store. Lifetime: scoped, sharing the scope's <typeparamref name="TContext"/>.
+/// Status changes are single conditional updates (<c>WHERE status IN (…)</c>), so two callers racing for the
+/// same change cannot both win. Delivery claims are one <c>UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE
+/// SKIP LOCKED]) RETURNING *</c>: each claim takes a fresh lease token and sets <c>next_attempt_at</c> to the
+/// lease's end, so a delivery whose sender died is due again when its lease runs out; outcomes are written
+/// only where the token is still the delivery's.
+/// </summary>
+internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStore
+    where TContext : DbContext
+{
+    private const int InsertRowsPerStatement = 100;
+    private const int OutcomesPerStatement = 100;
+
+    private static readonly string[] OpenStatuses = StoredEnum<DeliveryStatus>.NamesOf([DeliveryStatus.Queued, DeliveryStatus.Deferred, DeliveryStatus.Sending]);
+    private static readonly string[] FinalCampaignStatuses = StoredEnum<CampaignStatus>.NamesOf([CampaignStatus.Completed, CampaignStatus.Cancelled, CampaignStatus.Expired, CampaignStatus.Failed]);
+
+    private readonly StoreDialect _dialect = StoreDialect.For(db);
+    private readonly StoreTables _tables = StoreTables.Of(db);
+
+    private DbSet<CampaignEntity> Campaigns => db.Set<CampaignEntity>();
+
+    private DbSet<DeliveryEntity> Deliveries => db.Set<DeliveryEntity>();
+
+    // ---- campaigns ---------------------------------------------------------------------------------
+
+    public async Task InsertCampaignAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        Campaigns.Add(campaign.ToEntity());
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+    }
+
+    public async Task<Campaign?> FindCampaignAsync(string clientId, Guid id, CancellationToken cancellationToken) =>
+        (await Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == clientId && c.Id == id, cancellationToken).ConfigureAwait(false))?.ToModel();
+
+    public async Task<IReadOnlyList<Campaign>> ListCampaignsAsync(
+        string clientId, CampaignStatus? status, Guid? before, int take, CancellationToken cancellationToken)
+    {
+        var query = Campaigns.AsNoTracking().Where(c => c.ClientId == clientId);
+        if (status is { } wanted)
+        {
+            var stored = StoredEnum<CampaignStatus>.Name(wanted);
+            query = query.Where(c => c.Status == stored);
+        }
+
+        if (before is { } upper)
+        {
+            query = query.Where(c => c.Id.CompareTo(upper) < 0);
+        }
+
+        var rows = await query.OrderByDescending(c => c.Id).Take(take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToModel())];
+    }
+
+    public async Task<Campaign?> UpdateCampaignAsync(Campaign campaign, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        var row = campaign.ToEntity();
+        var allowed = StoredEnum<CampaignStatus>.NamesOf(from);
+        var changed = await Campaigns
+            .Where(c => c.ClientId == campaign.ClientId && c.Id == campaign.Id && allowed.Contains(c.Status))
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(c => c.Name, row.Name)
+                    .SetProperty(c => c.Channel, row.Channel)
+                    .SetProperty(c => c.Stream, row.Stream)
+                    .SetProperty(c => c.SubjectTemplate, row.SubjectTemplate)
+                    .SetProperty(c => c.BodyTemplate, row.BodyTemplate)
+                    .SetProperty(c => c.Audience, row.Audience)
+                    .SetProperty(c => c.StartAt, row.StartAt)
+                    .SetProperty(c => c.EndAt, row.EndAt)
+                    .SetProperty(c => c.WindowFrom, row.WindowFrom)
+                    .SetProperty(c => c.WindowTo, row.WindowTo)
+                    .SetProperty(c => c.DefaultTimeZone, row.DefaultTimeZone)
+                    .SetProperty(c => c.MessagesPerSecond, row.MessagesPerSecond)
+                    .SetProperty(c => c.CorrelationId, row.CorrelationId)
+                    .SetProperty(c => c.Metadata, row.Metadata)
+                    .SetProperty(c => c.Status, row.Status)
+                    .SetProperty(c => c.UpdatedAt, row.UpdatedAt),
+                cancellationToken).ConfigureAwait(false);
+        return changed == 0 ? null : await FindCampaignAsync(campaign.ClientId, campaign.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteCampaignAsync(string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken)
+    {
+        var allowed = StoredEnum<CampaignStatus>.NamesOf(from);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var deleted = await Campaigns.Where(c => c.ClientId == clientId && c.Id == id && allowed.Contains(c.Status))
+            .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        if (deleted > 0)
+        {
+            await Deliveries.Where(d => d.ClientId == clientId && d.CampaignId == id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return deleted > 0;
+    }
+
+    public async Task<Campaign?> TransitionAsync(
+        string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CampaignTransition change, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var changed = await TransitionInTransactionAsync(clientId, id, from, change, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return changed ? await FindCampaignAsync(clientId, id, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    private async Task<bool> TransitionInTransactionAsync(
+        string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CampaignTransition change, CancellationToken cancellationToken)
+    {
+        var now = Micro(change.Now);
+        var allowed = StoredEnum<CampaignStatus>.NamesOf(from);
+        var to = StoredEnum<CampaignStatus>.Name(change.To);
+        var final = FinalCampaignStatuses.Contains(to);
+        var ends = change.To is CampaignStatus.Cancelled or CampaignStatus.Expired or CampaignStatus.Failed;
+        DateTimeOffset? finishedAt = final ? now : null;
+        DateTimeOffset? sweepAt = ends ? now : null;
+        var startAt = change.StartAt;
+        var reason = change.Reason;
+        var starts = change.To == CampaignStatus.Sending;
+        var changed = await Campaigns
+            .Where(c => c.ClientId == clientId && c.Id == id && allowed.Contains(c.Status))
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(c => c.Status, to)
+                    .SetProperty(c => c.UpdatedAt, now)
+                    .SetProperty(c => c.StatusReason, c => reason ?? c.StatusReason)
+                    .SetProperty(c => c.StartAt, c => startAt ?? c.StartAt)
+                    .SetProperty(c => c.StartedAt, c => starts ? c.StartedAt ?? now : c.StartedAt)
+                    .SetProperty(c => c.FinishedAt, c => final ? finishedAt : (DateTimeOffset?)null)
+                    .SetProperty(c => c.SweepAt, sweepAt),
+                cancellationToken).ConfigureAwait(false);
+        if (changed > 0 && ends)
+        {
+            await EndOpenDeliveriesAsync(clientId, id, Ending(change.To), now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return changed > 0;
+    }
+
+    /// <summary>What the unsent deliveries of a campaign that ends this way become.</summary>
+    private static DeliveryStatus Ending(CampaignStatus status) => status switch
+    {
+        CampaignStatus.Cancelled => DeliveryStatus.Cancelled,
+        CampaignStatus.Failed => DeliveryStatus.Failed,
+        _ => DeliveryStatus.Expired,
+    };
+
+    /// <summary>Ends the deliveries nobody is sending: queued, deferred, and leased ones whose lease ran out.</summary>
+    private Task<int> EndOpenDeliveriesAsync(string clientId, Guid campaignId, DeliveryStatus status, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var stored = StoredEnum<DeliveryStatus>.Name(status);
+        var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        return ExecuteAsync(
+            $"""
+            UPDATE {_tables.Deliveries} SET status = @p0, terminal = @p1, lease_token = NULL, next_attempt_at = NULL,
+                   last_event_type = @p0, last_event_at = @p2, lock_version = lock_version + 1, updated_at = @p2
+            WHERE client_id = @p3 AND campaign_id = @p4 AND status IN ({In(OpenStatuses)})
+              AND (status <> '{sending}' OR next_attempt_at <= @p2)
+            """,
+            [stored, true, now, clientId, campaignId],
+            cancellationToken);
+    }
+
+    // ---- the dispatcher's scans ----------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<Campaign>> StartDueCampaignsAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        var scheduled = StoredEnum<CampaignStatus>.Name(CampaignStatus.Scheduled);
+
+        // Few rows: the scheduled campaigns of every client. Times are compared here, not in SQL (SQLite keeps them as text).
+        var due = (await Campaigns.AsNoTracking().Where(c => c.Status == scheduled)
+                .Select(c => new { c.ClientId, c.Id, c.StartAt }).ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(c => c.StartAt is { } at && at <= now).OrderBy(c => c.StartAt).Take(max);
+        var started = new List<Campaign>();
+        foreach (var campaign in due)
+        {
+            if (await TransitionAsync(campaign.ClientId, campaign.Id, [CampaignStatus.Scheduled], new CampaignTransition(CampaignStatus.Sending, now), cancellationToken)
+                    .ConfigureAwait(false) is { } changed)
+            {
+                started.Add(changed);
+            }
+        }
+
+        return started;
+    }
+
+    public async Task<IReadOnlyList<Campaign>> ExpireAndSweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        now = Micro(now);
+        CampaignStatus[] live = [CampaignStatus.Scheduled, CampaignStatus.Sending, CampaignStatus.Paused];
+        var liveNames = StoredEnum<CampaignStatus>.NamesOf(live);
+        var ending = (await Campaigns.AsNoTracking().Where(c => liveNames.Contains(c.Status) && c.EndAt != null)
+                .Select(c => new { c.ClientId, c.Id, c.EndAt }).ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(c => c.EndAt <= now);
+        var expired = new List<Campaign>();
+        foreach (var campaign in ending)
+        {
+            var change = new CampaignTransition(CampaignStatus.Expired, now, "The campaign's end passed before every delivery was sent.");
+            if (await TransitionAsync(campaign.ClientId, campaign.Id, live, change, cancellationToken).ConfigureAwait(false) is { } changed)
+            {
+                expired.Add(changed);
+            }
+        }
+
+        // Deliveries that a crashed sender left leased in a cancelled or expired campaign end once their lease runs out.
+        var sweeps = (await Campaigns.AsNoTracking().Where(c => c.SweepAt != null)
+                .Select(c => new { c.ClientId, c.Id, c.Status, c.SweepAt }).ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(c => c.SweepAt <= now);
+        var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        foreach (var campaign in sweeps)
+        {
+            var status = Ending(StoredEnum<CampaignStatus>.Parse(campaign.Status));
+            await EndOpenDeliveriesAsync(campaign.ClientId, campaign.Id, status, now, cancellationToken).ConfigureAwait(false);
+            var leased = await Deliveries.Where(d => d.ClientId == campaign.ClientId && d.CampaignId == campaign.Id && d.Status == sending)
+                .AnyAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset? next = leased ? now.AddMinutes(1) : null;
+            await Campaigns.Where(c => c.ClientId == campaign.ClientId && c.Id == campaign.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.SweepAt, next), cancellationToken).ConfigureAwait(false);
+        }
+
+        return expired;
+    }
+
+    public async Task<PackingClaim?> ClaimPackingAsync(DateTimeOffset now, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        now = Micro(now);
+        var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
+        var candidates = (await Campaigns.AsNoTracking().Where(c => c.Status == sending && !c.Packed)
+                .Select(c => new { c.ClientId, c.Id, c.PackLeaseToken, c.PackLeaseUntil }).ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(c => c.PackLeaseUntil is null || c.PackLeaseUntil <= now);
+        foreach (var candidate in candidates)
+        {
+            var token = Guid.NewGuid();
+            var previous = candidate.PackLeaseToken;
+            var until = now + lease;
+            var claimed = await Campaigns
+                .Where(c => c.ClientId == candidate.ClientId && c.Id == candidate.Id && c.Status == sending && !c.Packed && c.PackLeaseToken == previous)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.PackLeaseToken, token).SetProperty(c => c.PackLeaseUntil, until), cancellationToken)
+                .ConfigureAwait(false);
+            if (claimed == 1)
+            {
+                var row = await Campaigns.AsNoTracking().SingleAsync(c => c.ClientId == candidate.ClientId && c.Id == candidate.Id, cancellationToken)
+                    .ConfigureAwait(false);
+                return new PackingClaim(row.ToModel(), CampaignMapping.ParseCheckpoint(row.PackCheckpoint), token);
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<bool> AddDeliveriesAsync(
+        PackingClaim claim, IReadOnlyList<NewDelivery> deliveries, AudienceCheckpoint checkpoint, DateTimeOffset now, TimeSpan lease,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentNullException.ThrowIfNull(deliveries);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        now = Micro(now);
+        var campaign = claim.Campaign;
+        var token = claim.LeaseToken;
+        var json = CampaignMapping.SerializeCheckpoint(checkpoint);
+        var packed = checkpoint.Completed;
+        var until = now + lease;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // First the campaign row, fenced on the lease: a packer whose lease was taken over writes nothing.
+        var held = await Campaigns.Where(c => c.ClientId == campaign.ClientId && c.Id == campaign.Id && c.PackLeaseToken == token)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(c => c.PackCheckpoint, json).SetProperty(c => c.Packed, packed).SetProperty(c => c.PackLeaseUntil, until),
+                cancellationToken).ConfigureAwait(false);
+        if (held == 0)
+        {
+            return false;
+        }
+
+        var stream = StoredEnum<MessageStream>.Name(campaign.Stream);
+        var queued = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Queued);
+        var failed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Failed);
+        var noAddress = $"The contact has no {(campaign.Channel == MessageChannel.Email ? "email address" : "phone number")} for this {StoredEnum<MessageChannel>.Name(campaign.Channel)} campaign.";
+        foreach (var chunk in deliveries.Chunk(InsertRowsPerStatement))
+        {
+            var sql = new StringBuilder(
+                $"INSERT INTO {_tables.Deliveries} (client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key, " +
+                "status, attempts, next_attempt_at, last_error, terminal, lock_version, created_at, updated_at) VALUES ");
+            var values = new List<object?>(chunk.Length * 10 + 4) { campaign.ClientId, campaign.Id, stream, now };
+            foreach (var item in chunk)
+            {
+                var p = values.Count;
+                var usable = !string.IsNullOrEmpty(item.Recipient);
+                values.AddRange([
+                    Guid.CreateVersion7(now), item.ContactId, item.Recipient ?? string.Empty, Domain(campaign.Channel, item.Recipient),
+                    IdempotencyKey(campaign.Id, item.ContactId), usable ? queued : failed, usable ? now : null, usable ? null : noAddress, !usable,
+                ]);
+                sql.Append(CultureInfo.InvariantCulture,
+                    $"(@p0, @p{p}, @p1, @p{p + 1}, @p{p + 2}, @p{p + 3}, @p2, @p{p + 4}, @p{p + 5}, 0, @p{p + 6}, @p{p + 7}, @p{p + 8}, 1, @p3, @p3),");
+            }
+
+            sql.Length--;
+            sql.Append(" ON CONFLICT (client_id, campaign_id, contact_id) DO NOTHING");
+            await ExecuteAsync(sql.ToString(), values, cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The same for every attempt and every re-pack of one campaign's message to one contact.</summary>
+    internal static string IdempotencyKey(Guid campaignId, Guid contactId) => $"{campaignId:N}-{contactId:N}";
+
+    private static string? Domain(MessageChannel channel, string? recipient) =>
+        channel == MessageChannel.Email && recipient?.LastIndexOf('@') is int at and >= 0 ? recipient[(at + 1)..].ToLowerInvariant() : null;
+
+    public async Task<IReadOnlyList<Campaign>> ListSendingCampaignsAsync(CancellationToken cancellationToken)
+    {
+        var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
+        var rows = await Campaigns.AsNoTracking().Where(c => c.Status == sending).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToModel()).OrderBy(c => c.Stream).ThenBy(c => c.StartedAt)];
+    }
+
+    // ---- deliveries -----------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(
+        Campaign campaign, DateTimeOffset now, string owner, TimeSpan lease, int max, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        now = Micro(now);
+        var token = Guid.NewGuid();
+        var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        var campaignSending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
+
+        // Only while the campaign is sending: a pause stops claims at once (a batch already claimed finishes).
+        var sql = _dialect.ClaimStatement(
+            _tables.Deliveries,
+            $"status = '{sending}', lease_token = @p0, next_attempt_at = @p1, updated_at = @p2",
+            $"""
+            client_id = @p3 AND campaign_id = @p4 AND status IN ({In(OpenStatuses)}) AND next_attempt_at <= @p2
+              AND EXISTS (SELECT 1 FROM {_tables.Campaigns} c WHERE c.client_id = @p3 AND c.id = @p4 AND c.status = '{campaignSending}')
+            """,
+            "next_attempt_at",
+            "@p5");
+        List<DeliveryEntity> rows;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+#pragma warning disable EF1002 // Table names come from the model; every value is a parameter.
+            rows = await Deliveries.FromSqlRaw(sql, Parameters([token, now + lease, now, campaign.ClientId, campaign.Id, max])).AsNoTracking()
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+#pragma warning restore EF1002
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        var contactIds = rows.Select(r => r.ContactId).Distinct().ToList();
+        var contacts = (await db.Set<ContactEntity>().AsNoTracking()
+                .Where(c => c.ClientId == campaign.ClientId && contactIds.Contains(c.Id) && c.DeletedAt == null)
+                .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .ToDictionary(c => c.Id, c => c.ToModel());
+        var metadata = await MemberMetadataAsync(campaign, contactIds, cancellationToken).ConfigureAwait(false);
+        return [.. rows.OrderBy(r => r.NextAttemptAt).ThenBy(r => r.Id).Select(r => new ClaimedDelivery
+        {
+            Delivery = r.ToModel(),
+            LeaseToken = token,
+            Contact = contacts.GetValueOrDefault(r.ContactId),
+            MemberMetadata = metadata.TryGetValue(r.ContactId, out var m) ? m : null,
+        })];
+    }
+
+    /// <summary>For each contact, the metadata of its active membership in the first of the campaign's lists that has one.</summary>
+    private async Task<Dictionary<Guid, JsonElement>> MemberMetadataAsync(Campaign campaign, List<Guid> contactIds, CancellationToken cancellationToken)
+    {
+        var keys = campaign.Audience.Lists?.OfType<string>().ToList() ?? [];
+        var found = new Dictionary<Guid, JsonElement>();
+        if (keys.Count == 0)
+        {
+            return found;
+        }
+
+        var audience = campaign.Audience.Audience ?? MailingScope.DefaultAudience;
+        var lists = await db.Set<RecipientListEntity>().AsNoTracking()
+            .Where(l => l.ClientId == campaign.ClientId && l.Audience == audience && keys.Contains(l.Key))
+            .Select(l => new { l.Id, l.Key }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rank = lists.ToDictionary(l => l.Id, l => keys.IndexOf(l.Key));
+        var listIds = rank.Keys.ToList();
+        var members = await db.Set<RecipientListMemberEntity>().AsNoTracking()
+            .Where(m => m.ClientId == campaign.ClientId && listIds.Contains(m.ListId) && contactIds.Contains(m.ContactId) && m.Active)
+            .Select(m => new { m.ListId, m.ContactId, m.Metadata }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var member in members.OrderBy(m => rank[m.ListId]))
+        {
+            if (!found.ContainsKey(member.ContactId))
+            {
+                found[member.ContactId] = JsonDocument.Parse(member.Metadata).RootElement.Clone();
+            }
+        }
+
+        return found;
+    }
+
+    public async Task<int> RecordOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        now = Micro(now);
+        var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        var recorded = 0;
+        foreach (var chunk in outcomes.Chunk(OutcomesPerStatement))
+        {
+            var sql = new StringBuilder();
+            var values = new List<object?>(chunk.Length * 10 + 2) { now, true };
+            foreach (var o in chunk)
+            {
+                var p = values.Count;
+                var status = StoredEnum<DeliveryStatus>.Name(o.Status);
+                var final = o.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
+                var sent = o.Status == DeliveryStatus.Sent;
+                values.AddRange([
+                    status, o.Attempts, final ? null : Micro(o.NextAttemptAt ?? now), Truncate(o.Error, 2000), o.Transport,
+                    Truncate(o.ProviderMessageId, 256), final, sent ? "dispatched" : status, o.ClientId, o.DeliveryId, o.LeaseToken,
+                ]);
+                sql.Append(CultureInfo.InvariantCulture, $"""
+                    UPDATE {_tables.Deliveries} SET status = @p{p}, attempts = @p{p + 1}, next_attempt_at = @p{p + 2},
+                           last_error = coalesce(@p{p + 3}, last_error), transport = coalesce(@p{p + 4}, transport),
+                           provider_message_id = coalesce(@p{p + 5}, provider_message_id), terminal = @p{p + 6},
+                           dispatched_at = {(sent ? "coalesce(dispatched_at, @p0)" : "dispatched_at")},
+                           suppressed_at = {(o.Status == DeliveryStatus.Suppressed ? "coalesce(suppressed_at, @p0)" : "suppressed_at")},
+                           last_event_type = CASE WHEN @p{p + 6} = @p1 THEN @p{p + 7} ELSE last_event_type END,
+                           last_event_at = CASE WHEN @p{p + 6} = @p1 THEN @p0 ELSE last_event_at END,
+                           lease_token = NULL, lock_version = lock_version + 1, updated_at = @p0
+                    WHERE client_id = @p{p + 8} AND id = @p{p + 9} AND lease_token = @p{p + 10} AND status = '{sending}';
+
+                    """);
+            }
+
+            recorded += await ExecuteAsync(sql.ToString(), values, cancellationToken).ConfigureAwait(false);
+        }
+
+        return recorded;
+    }
+
+    public async Task<bool> TryCompleteAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        now = Micro(now);
+        var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
+        var completed = StoredEnum<CampaignStatus>.Name(CampaignStatus.Completed);
+        var expired = StoredEnum<CampaignStatus>.Name(CampaignStatus.Expired);
+        var expiredDelivery = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Expired);
+
+        // Expired rather than completed when some deliveries ran out of time (their retry or window fell after the end).
+        var changed = await ExecuteAsync(
+            $"""
+            UPDATE {_tables.Campaigns}
+            SET status = CASE WHEN EXISTS (SELECT 1 FROM {_tables.Deliveries} x
+                                           WHERE x.client_id = @p1 AND x.campaign_id = @p2 AND x.status = '{expiredDelivery}')
+                              THEN '{expired}' ELSE '{completed}' END,
+                finished_at = @p0, updated_at = @p0
+            WHERE client_id = @p1 AND id = @p2 AND status = '{sending}' AND packed = @p3
+              AND NOT EXISTS (SELECT 1 FROM {_tables.Deliveries} d
+                              WHERE d.client_id = @p1 AND d.campaign_id = @p2 AND d.status IN ({In(OpenStatuses)}))
+            """,
+            [now, clientId, id, true],
+            cancellationToken).ConfigureAwait(false);
+        return changed > 0;
+    }
+
+    public async Task<long> RequeueFailedAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        now = Micro(now);
+        var failed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Failed);
+        var queued = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Queued);
+
+        // Only deliveries that have an address: one made failed for want of an address would fail again at once.
+        return await Deliveries.Where(d => d.ClientId == clientId && d.CampaignId == id && d.Status == failed && d.Recipient != string.Empty)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(d => d.Status, queued).SetProperty(d => d.Attempts, 0).SetProperty(d => d.NextAttemptAt, now)
+                    .SetProperty(d => d.Terminal, false).SetProperty(d => d.UpdatedAt, now).SetProperty(d => d.LockVersion, d => d.LockVersion + 1),
+                cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---- reading ----------------------------------------------------------------------------------------
+
+    public async Task<CampaignStats> GetStatsAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        var groups = await Deliveries.AsNoTracking().Where(d => d.ClientId == campaign.ClientId && d.CampaignId == campaign.Id)
+            .GroupBy(d => d.Status)
+            .Select(g => new { Status = g.Key, Count = g.LongCount(), Attempts = g.Sum(d => (long)d.Attempts) })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var sent = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sent);
+
+        // Times are not aggregated in SQL (SQLite keeps them as text); read the first and last by the index order.
+        var sentTimes = Deliveries.AsNoTracking().Where(d => d.ClientId == campaign.ClientId && d.CampaignId == campaign.Id && d.Status == sent)
+            .Select(d => d.DispatchedAt);
+        var times = await sentTimes.ToListAsync(cancellationToken).ConfigureAwait(false);
+        var counts = Counts(groups.Select(g => (g.Status, g.Count)));
+        return new CampaignStats
+        {
+            CampaignId = campaign.Id,
+            Name = campaign.Name,
+            Status = campaign.Status,
+            Deliveries = counts,
+            Total = counts.Values.Sum(),
+            Attempts = groups.Sum(g => g.Attempts),
+            StartedAt = campaign.StartedAt,
+            FinishedAt = campaign.FinishedAt,
+            FirstSentAt = times.Min(),
+            LastSentAt = times.Max(),
+        };
+    }
+
+    public async Task<IReadOnlyDictionary<Guid, IReadOnlyDictionary<DeliveryStatus, long>>> CountByStatusAsync(
+        string clientId, IReadOnlyCollection<Guid> campaigns, CancellationToken cancellationToken)
+    {
+        var ids = campaigns.ToList();
+        var groups = await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && ids.Contains(d.CampaignId))
+            .GroupBy(d => new { d.CampaignId, d.Status })
+            .Select(g => new { g.Key.CampaignId, g.Key.Status, Count = g.LongCount() })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return ids.ToDictionary(
+            id => id,
+            IReadOnlyDictionary<DeliveryStatus, long> (id) => Counts(groups.Where(g => g.CampaignId == id).Select(g => (g.Status, g.Count))));
+    }
+
+    public async Task<IReadOnlyList<Delivery>> ListDeliveriesAsync(
+        string clientId, Guid campaignId, DeliveryStatus? status, Guid? after, int take, CancellationToken cancellationToken)
+    {
+        var query = Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && d.CampaignId == campaignId);
+        if (status is { } wanted)
+        {
+            var stored = StoredEnum<DeliveryStatus>.Name(wanted);
+            query = query.Where(d => d.Status == stored);
+        }
+
+        if (after is { } lower)
+        {
+            query = query.Where(d => d.ContactId.CompareTo(lower) > 0);
+        }
+
+        var rows = await query.OrderBy(d => d.ContactId).Take(take).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToModel())];
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    private static Dictionary<DeliveryStatus, long> Counts(IEnumerable<(string Status, long Count)> groups)
+    {
+        var counts = Enum.GetValues<DeliveryStatus>().ToDictionary(s => s, _ => 0L);
+        foreach (var (status, count) in groups)
+        {
+            counts[StoredEnum<DeliveryStatus>.Parse(status)] += count;
+        }
+
+        return counts;
+    }
+
+    private static string In(string[] names) => string.Join(", ", names.Select(n => $"'{n}'"));
+
+    private static DateTimeOffset Micro(DateTimeOffset time)
+    {
+        var utc = time.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
+    }
+
+    private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+
+    private DbParameter[] Parameters(IReadOnlyList<object?> values)
+    {
+        using var command = db.Database.GetDbConnection().CreateCommand();
+        var parameters = new DbParameter[values.Count];
+        for (var i = 0; i < values.Count; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "p" + i.ToString(CultureInfo.InvariantCulture);
+            parameter.Value = _dialect.Bind(values[i]);
+            parameters[i] = parameter;
+        }
+
+        return parameters;
+    }
+
+    private Task<int> ExecuteAsync(string sql, IReadOnlyList<object?> values, CancellationToken cancellationToken) =>
+#pragma warning disable EF1002 // Table names come from the model; every value is a parameter.
+        db.Database.ExecuteSqlRawAsync(sql, Parameters(values), cancellationToken);
+#pragma warning restore EF1002
+}

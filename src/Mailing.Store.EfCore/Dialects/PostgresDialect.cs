@@ -1,0 +1,61 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Dialects;
+
+/// <summary>PostgreSQL: concurrent writers, advisory locks, <c>FOR UPDATE SKIP LOCKED</c>.</summary>
+internal sealed class PostgresDialect : StoreDialect
+{
+    public static readonly PostgresDialect Instance = new();
+
+    /// <summary>The name PostgreSQL hashes to the session advisory lock held while Mailing changes the schema.</summary>
+    private const string SchemaLockKey = "mailing-schema";
+
+    private PostgresDialect()
+    {
+    }
+
+    /// <summary>Takes a transaction-level advisory lock named <paramref name="key"/> (hashed to 64 bits by PostgreSQL).</summary>
+    public static Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
+
+    // The rows are picked once, in a materialized CTE: an IN (SELECT … LIMIT n) subquery may be evaluated more than
+    // once by the planner and then yield more than n rows. SKIP LOCKED lets concurrent claims pass each other.
+    public override string ClaimStatement(string table, string set, string filter, string orderBy, string limit) => $"""
+        WITH picked AS MATERIALIZED (
+            SELECT ctid FROM {table} WHERE {filter} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED)
+        UPDATE {table} AS claimed SET {set}
+        FROM picked WHERE claimed.ctid = picked.ctid
+        RETURNING claimed.*
+        """;
+
+    // timestamptz takes UTC values only.
+    public override object Bind(object? value) => value switch
+    {
+        null => DBNull.Value,
+        DateTimeOffset time => time.ToUniversalTime(),
+        _ => value,
+    };
+
+    public override Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
+        AnyAsync(db, $"SELECT count(*) AS \"Value\" FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {table}", cancellationToken);
+
+    public override Task<bool> ColumnExistsAsync(DbContext db, string table, string column, CancellationToken cancellationToken) =>
+        AnyAsync(db, $"""
+            SELECT count(*) AS "Value" FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = {table} AND column_name = {column}
+            """, cancellationToken);
+
+    // A session lock: the replicas that start together queue here, and the first one migrates. Pooled connections
+    // outlive the session's user, so the lock is released explicitly.
+    public override async Task<IAsyncDisposable> LockSchemaAsync(DbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock(hashtextextended({SchemaLockKey}, 0))", cancellationToken).ConfigureAwait(false);
+        return new SessionLock(db);
+    }
+
+    private sealed class SessionLock(DbContext db) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() =>
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock(hashtextextended({SchemaLockKey}, 0))").ConfigureAwait(false);
+    }
+}

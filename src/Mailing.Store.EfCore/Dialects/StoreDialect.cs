@@ -1,0 +1,53 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Dialects;
+
+/// <summary>
+/// What differs between the databases the EF Core store runs on, in one place: each store asks its dialect
+/// instead of testing the provider itself. Stateless singletons.
+/// </summary>
+internal abstract class StoreDialect
+{
+    /// <summary>The dialect of <paramref name="db"/>'s provider.</summary>
+    /// <exception cref="NotSupportedException">The provider is neither SQLite nor PostgreSQL.</exception>
+    public static StoreDialect For(DbContext db) =>
+        db.Database.IsNpgsql() ? PostgresDialect.Instance
+        : db.Database.IsSqlite() ? SqliteDialect.Instance
+        : throw new NotSupportedException($"Mailing's EF Core store supports SQLite and PostgreSQL, not {db.Database.ProviderName}.");
+
+    /// <summary>Whether a table of this name exists where the connection looks for unqualified names.</summary>
+    public abstract Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="table"/> has a column named <paramref name="column"/>.</summary>
+    public abstract Task<bool> ColumnExistsAsync(DbContext db, string table, string column, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Keeps other processes from changing the schema until the result is disposed. Needs the context's
+    /// connection open, and keeps using it.
+    /// </summary>
+    public abstract Task<IAsyncDisposable> LockSchemaAsync(DbContext db, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A statement that claims up to <paramref name="limit"/> rows of <paramref name="table"/> matching
+    /// <paramref name="filter"/>, oldest <paramref name="orderBy"/> first, sets <paramref name="set"/> on them and
+    /// returns them whole. Atomic: two claims never return the same row.
+    /// </summary>
+    public abstract string ClaimStatement(string table, string set, string filter, string orderBy, string limit);
+
+    /// <summary>A value as a hand-written statement must bind it so that it compares and reads like EF Core's own writes.</summary>
+    public abstract object Bind(object? value);
+
+    /// <summary>Runs a scalar query whose only column is a count or a boolean.</summary>
+    protected static async Task<bool> AnyAsync(DbContext db, FormattableString query, CancellationToken cancellationToken) =>
+        await db.Database.SqlQuery<long>(query).SingleAsync(cancellationToken).ConfigureAwait(false) > 0;
+
+    private sealed class Released : IAsyncDisposable
+    {
+        public static readonly Released Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A lock that needs no release.</summary>
+    protected static IAsyncDisposable NoLock => Released.Instance;
+}
