@@ -24,12 +24,18 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(HeaderName, out var values) || string.IsNullOrEmpty(values.ToString()))
+        if (!Request.Headers.TryGetValue(HeaderName, out var values))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var clientId = FindClient(values.ToString());
+        // Exactly one key: several headers (an empty one first, say) must not let any of them through.
+        if (values.Count != 1 || string.IsNullOrEmpty(values[0]))
+        {
+            return Task.FromResult(AuthenticateResult.Fail($"Send exactly one non-empty {HeaderName} header."));
+        }
+
+        var clientId = FindClient(values[0]!);
         if (string.IsNullOrEmpty(clientId))
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));

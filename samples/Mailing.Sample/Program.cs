@@ -3,9 +3,35 @@ using OpenTelemetry.Metrics;
 using Mailing.Stores;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.OpenApi;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// Safe defaults wherever the process starts from: when the content root (the working directory, unless set)
+// has no appsettings.json, the one beside the app is read; below both, logging defaults that keep SQL
+// commands out of the log. Environment variables and command-line arguments still override everything.
+if (!File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json")))
+{
+    builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
+    {
+        FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+        Path = "appsettings.json",
+        Optional = true,
+    });
+}
+
+builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+{
+    InitialData = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
+    },
+});
 
 // Store: Sample:Store = sqlite (default, a local file) or postgres; ConnectionStrings:Mailing.
 var store = builder.Configuration["Sample:Store"] ?? "sqlite";

@@ -72,3 +72,21 @@ public sealed class ConcurrencyException : Exception
     {
     }
 }
+
+/// <summary>
+/// The store could not start a write in time because other writes held it (SQLite runs one write at a
+/// time per database). Nothing was written; the same call may succeed after <see cref="RetryAfter"/>.
+/// Over HTTP this is a 503 with a <c>Retry-After</c> header.
+/// </summary>
+public sealed class StoreBusyException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What was busy.</param>
+    /// <param name="retryAfter">When a retry has a fair chance.</param>
+    /// <param name="innerException">The provider's error, when the database itself reported the wait.</param>
+    public StoreBusyException(string message, TimeSpan retryAfter, Exception? innerException = null)
+        : base(message, innerException) => RetryAfter = retryAfter;
+
+    /// <summary>When a retry has a fair chance.</summary>
+    public TimeSpan RetryAfter { get; }
+}

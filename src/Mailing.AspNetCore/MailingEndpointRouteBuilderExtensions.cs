@@ -5,6 +5,9 @@ using Mailing.AspNetCore.Http;
 using Mailing.AspNetCore.RecipientLists;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Routing;
 
@@ -27,8 +30,14 @@ public static class MailingEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
 
+        // Bulk bodies are spooled to the app's own temporary folder, emptied here of what a crash left behind.
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<Mailing.AspNetCore.MailingEndpointOptions>>().Value;
+        var spool = SpoolFolder.Prepare(options.TemporaryDirectory
+            ?? SpoolFolder.DefaultPath(endpoints.ServiceProvider.GetService<IHostEnvironment>()?.ApplicationName ?? "app"));
+
         var group = endpoints.MapGroup(prefix);
-        group.AddEndpointFilter<MailingEndpointFilter>()
+        group.WithMetadata(spool)
+            .AddEndpointFilter<MailingEndpointFilter>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         RecipientListEndpoints.Map(group);

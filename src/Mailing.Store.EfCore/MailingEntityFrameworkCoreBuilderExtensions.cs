@@ -46,6 +46,7 @@ public static class MailingEntityFrameworkCoreBuilderExtensions
             options.Configure(store);
         }
 
+        builder.Services.TryAddSingleton<SqliteWriteGate>();
         builder.Services.TryAddScoped<IRecipientListStore, EfCoreRecipientListStore<TContext>>();
         builder.Services.TryAddScoped<IContactStore, EfCoreContactStore<TContext>>();
         builder.Services.TryAddScoped<IAudienceStore, EfCoreAudienceStore<TContext>>();

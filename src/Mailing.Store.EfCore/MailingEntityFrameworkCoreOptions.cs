@@ -24,6 +24,15 @@ public sealed class MailingEntityFrameworkCoreOptions
     public string PostgresWorkMem { get; set; } = "256MB";
 
     /// <summary>
+    /// On SQLite, which writes one transaction at a time, writes to one database queue up in the process
+    /// instead of meeting SQLite's busy timeout; this is how long a write waits for the ones ahead of it.
+    /// Past it the write fails with <see cref="StoreBusyException"/> (HTTP 503 with <c>Retry-After</c>),
+    /// having written nothing. Default 30 seconds; zero fails at once when another write runs.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SqliteWriteWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// The set-based path's notion of "few rows" (see <c>PostgresMembershipWriter</c>): up to this many
     /// driving rows it narrows the tables by index look-ups, above it it hashes them whole. Not public:
     /// the default suits every size; tests lower it to reach the large-request statements quickly.

@@ -44,6 +44,14 @@ public interface IRecipientListStore
     /// </exception>
     Task<MembershipChangeResult> ApplyMembersAsync(
         MailingScope scope, string listKey, MembershipChange change, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the store runs one transaction at a time per database (SQLite), so that a bulk upsert or
+    /// reconcile whose items arrive slowly would hold every other write up, another client's too. Callers
+    /// that read the items from a network (the HTTP endpoints) then receive them whole before calling
+    /// <see cref="ApplyMembersAsync"/>. Default <see langword="false"/>: the items may be streamed in.
+    /// </summary>
+    bool WritesOneAtATime => false;
 }
 
 /// <summary>A validated list definition, as a store receives it.</summary>

@@ -61,7 +61,8 @@ internal static class ContactEndpoints
             .Accepts<ContactBody>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         contacts.MapGet("/", ListAsync)
             .WithName("ListContacts")
@@ -82,13 +83,15 @@ internal static class ContactEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         contacts.MapDelete("/{id:guid}", DeleteAsync)
             .WithName("DeleteContact")
             .WithSummary("Delete a contact")
             .WithDescription("The contact leaves all future audiences and its list memberships are removed (list counters follow). Past deliveries keep their snapshot.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<Created<ContactResponse>> CreateAsync(

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Mailing.AspNetCore.Http;
@@ -10,7 +12,8 @@ namespace Mailing.AspNetCore.Http;
 /// otherwise) and turns Mailing's errors into RFC 7807 problem responses whose field names follow
 /// the host's JSON naming policy.
 /// </summary>
-internal sealed class MailingEndpointFilter(IOptions<MailingEndpointOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IEndpointFilter
+internal sealed partial class MailingEndpointFilter(
+    IOptions<MailingEndpointOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<MailingEndpointFilter> logger) : IEndpointFilter
 {
     /// <summary>The longest client id the stores hold.</summary>
     private const int MaxClientIdLength = 128;
@@ -60,9 +63,15 @@ internal sealed class MailingEndpointFilter(IOptions<MailingEndpointOptions> opt
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: ex.Message);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (StoreBusyException ex)
         {
-            return TypedResults.Problem(statusCode: ex.StatusCode, title: "The request body is too large.", detail: ex.Message);
+            return Problems.Unavailable(http, ex.RetryAfter, "The store is busy.", ex.Message);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // The server gave up on the body (too slow: 408, too large: 413, cut short: 400): the client's problem.
+            LogBadRequestBody(ex.StatusCode, ex.Message);
+            return TypedResults.Problem(statusCode: ex.StatusCode, title: "The request body could not be read.", detail: ex.Message);
         }
         catch (RequestBodyException ex)
         {
@@ -70,6 +79,20 @@ internal sealed class MailingEndpointFilter(IOptions<MailingEndpointOptions> opt
                 ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ex.Field] = [ex.Message] }, title: "The request body is invalid.")
                 : TypedResults.Problem(statusCode: ex.StatusCode, title: "The request body cannot be processed.", detail: ex.Message);
         }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request body not read ({StatusCode}): {Reason}")]
+    private partial void LogBadRequestBody(int statusCode, string reason);
+}
+
+/// <summary>Problem responses shared by the filters.</summary>
+internal static class Problems
+{
+    /// <summary>A 503 with <c>Retry-After</c> in whole seconds (at least one).</summary>
+    public static ProblemHttpResult Unavailable(HttpContext http, TimeSpan retryAfter, string title, string detail)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: title, detail: detail);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using Mailing.AspNetCore.RecipientLists;
 using Microsoft.AspNetCore.Http;
 
@@ -31,9 +32,10 @@ internal sealed class MembershipRequest(ListBody? list, bool dryRun, bool remove
 /// <remarks>
 /// A JSON body is first spooled (to memory when small, else to a temporary file) because its flags
 /// may follow the members array; then its small properties are read and its members streamed from
-/// the spool. An NDJSON body is streamed straight from the connection. Either way the body may not
-/// exceed the configured size (413), and a malformed member fails the request naming it (400),
-/// after which the store rolls everything back.
+/// the spool. An NDJSON body is streamed straight from the connection, unless the store writes one
+/// transaction at a time (SQLite): then it is spooled too, so no write waits on a slow sender. Either
+/// way the body may not exceed the configured size (413), and a malformed member fails the request
+/// naming it (400), after which the store rolls everything back.
 /// </remarks>
 internal static class MembershipRequestReader
 {
@@ -41,30 +43,31 @@ internal static class MembershipRequestReader
     private const int InMemorySpoolLimit = 1024 * 1024;
     private const int MaxHeaderBytes = 1024 * 1024;
 
-    public static async Task<MembershipRequest> ReadAsync(HttpRequest request, JsonSerializerOptions options, long maxBodyBytes, CancellationToken cancellationToken)
+    public static async Task<MembershipRequest> ReadAsync(
+        HttpRequest request, JsonSerializerOptions options, long maxBodyBytes, bool spoolNdjson, SpoolFolder folder, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBodyBytes)
         {
-            throw TooLarge(maxBodyBytes);
+            throw LimitedReadStream.TooLarge(maxBodyBytes);
         }
 
         var body = new LimitedReadStream(request.Body, maxBodyBytes);
-        if (IsNdjson(request))
+        if (ContentTypes.Check(request, NdjsonContentType) == NdjsonContentType)
         {
             var query = request.Query;
             var list = query["listType"].ToString() is { Length: > 0 } type ? new ListBody(type, NullIfEmpty(query["listName"]), null) : null;
-            return new MembershipRequest(list, QueryFlag(query, "dryRun"), QueryFlag(query, "removeAbsent"), ReadNdjson(body, options, cancellationToken), null);
+            var (dryRun, removeAbsent) = (QueryFlag(query, "dryRun"), QueryFlag(query, "removeAbsent"));
+            if (!spoolNdjson)
+            {
+                return new MembershipRequest(list, dryRun, removeAbsent, ReadNdjson(body, options, cancellationToken), null);
+            }
+
+            var lines = await SpoolAsync(body, request.ContentLength, folder, cancellationToken).ConfigureAwait(false);
+            lines.Stream.Position = 0;
+            return new MembershipRequest(list, dryRun, removeAbsent, ReadNdjson(lines.Stream, options, cancellationToken), lines);
         }
 
-        if (!request.HasJsonContentType())
-        {
-            throw new RequestBodyException(
-                "body",
-                $"Expected application/json or {NdjsonContentType}, got '{request.ContentType ?? "none"}'.",
-                StatusCodes.Status415UnsupportedMediaType);
-        }
-
-        var spool = await SpoolAsync(body, request.ContentLength, cancellationToken).ConfigureAwait(false);
+        var spool = await SpoolAsync(body, request.ContentLength, folder, cancellationToken).ConfigureAwait(false);
         try
         {
             var layout = await ScanAsync(spool, MembersPropertyName(options), cancellationToken).ConfigureAwait(false);
@@ -84,8 +87,6 @@ internal static class MembershipRequestReader
         }
     }
 
-    private static bool IsNdjson(HttpRequest request) =>
-        request.ContentType is { } type && type.StartsWith(NdjsonContentType, StringComparison.OrdinalIgnoreCase);
 
     private static bool QueryFlag(IQueryCollection query, string name) =>
         query[name].ToString() is not { Length: > 0 } value ? false
@@ -97,55 +98,20 @@ internal static class MembershipRequestReader
     private static string MembersPropertyName(JsonSerializerOptions options) => options.PropertyNamingPolicy?.ConvertName("Members") ?? "Members";
 
     private static IAsyncEnumerable<MemberInput> ReadNdjson(Stream body, JsonSerializerOptions options, CancellationToken cancellationToken) =>
-        Members(JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(body, topLevelValues: true, options, cancellationToken), cancellationToken);
+        MemberItemReader.ReadAsync(body, array: false, options, cancellationToken);
 
     private static async IAsyncEnumerable<MemberInput> ReadArray(Spool spool, (long Start, long End) range, JsonSerializerOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var segment = spool.OpenSegment(range.Start, range.End - range.Start);
-        await foreach (var member in Members(JsonSerializer.DeserializeAsyncEnumerable<MemberItem?>(segment, options, cancellationToken), cancellationToken).ConfigureAwait(false))
+        await foreach (var member in MemberItemReader.ReadAsync(segment, array: true, options, cancellationToken).ConfigureAwait(false))
         {
             yield return member;
         }
     }
 
-    /// <summary>Turns deserialized items into inputs, and a JSON error into a 400 naming the member.</summary>
-    private static async IAsyncEnumerable<MemberInput> Members(IAsyncEnumerable<MemberItem?> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async Task<Spool> SpoolAsync(Stream body, long? contentLength, SpoolFolder folder, CancellationToken cancellationToken)
     {
-        var index = 0;
-        await using var enumerator = items.GetAsyncEnumerator(cancellationToken);
-        while (true)
-        {
-            MemberInput member;
-            try
-            {
-                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                {
-                    yield break;
-                }
-
-                member = enumerator.Current?.ToInput() ?? new MemberInput(null, null);
-            }
-            catch (JsonException ex)
-            {
-                throw MemberError(index, ex);
-            }
-
-            index++;
-            yield return member;
-        }
-    }
-
-    private static RequestBodyException MemberError(int index, JsonException ex)
-    {
-        // Paths come relative to the member ("$.email") or to the array ("$[3].email").
-        var path = ex.Path ?? "$";
-        var field = path.StartsWith("$[", StringComparison.Ordinal) ? "members" + path[1..] : $"members[{index}]{path[1..]}";
-        return new RequestBodyException(field, $"'{field}' has the wrong JSON type or is malformed.");
-    }
-
-    private static async Task<Spool> SpoolAsync(Stream body, long? contentLength, CancellationToken cancellationToken)
-    {
-        var spool = contentLength is <= InMemorySpoolLimit ? Spool.InMemory() : Spool.OnDisk();
+        var spool = contentLength is <= InMemorySpoolLimit ? Spool.InMemory() : Spool.OnDisk(folder);
         try
         {
             await body.CopyToAsync(spool.Stream, cancellationToken).ConfigureAwait(false);
@@ -184,6 +150,12 @@ internal static class MembershipRequestReader
             {
                 if (filled == buffer.Length)
                 {
+                    if (buffer.Length >= MemberItemReader.MaxMemberBytes)
+                    {
+                        var field = !scan.InMembers ? "body" : $"members[{(scan.Depth > 2 ? scan.MembersSeen - 1 : scan.MembersSeen)}]";
+                        throw new RequestBodyException(field, $"'{field}' holds a JSON value of more than {MemberItemReader.MaxMemberBytes} bytes.");
+                    }
+
                     // One token larger than the buffer: grow it.
                     var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
                     buffer.AsSpan(0, filled).CopyTo(larger);
@@ -230,6 +202,9 @@ internal static class MembershipRequestReader
 
         public bool InMembers { get; set; }
 
+        /// <summary>Elements of the members array begun so far.</summary>
+        public int MembersSeen { get; set; }
+
         public long PropertyStart { get; set; } = -1;
 
         public long ValueStart { get; set; }
@@ -242,6 +217,11 @@ internal static class MembershipRequestReader
         var reader = new Utf8JsonReader(data, isFinalBlock, readerState);
         while (reader.Read())
         {
+            if (scan.InMembers && scan.Depth == 2 && reader.TokenType != JsonTokenType.EndArray)
+            {
+                scan.MembersSeen++;
+            }
+
             var start = offset + reader.TokenStartIndex;
             var end = offset + reader.BytesConsumed;
             switch (reader.TokenType)
@@ -275,7 +255,7 @@ internal static class MembershipRequestReader
                 case JsonTokenType.PropertyName when scan.Depth == 1:
                     scan.PropertyStart = start;
                     scan.InMembers = reader.ValueTextEquals(scan.MembersName)
-                        || string.Equals(reader.GetString(), scan.MembersName, StringComparison.OrdinalIgnoreCase);
+                        || string.Equals(PropertyName(ref reader), scan.MembersName, StringComparison.OrdinalIgnoreCase);
                     break;
                 case JsonTokenType.PropertyName:
                     break;
@@ -294,6 +274,18 @@ internal static class MembershipRequestReader
 
         readerState = reader.CurrentState;
         return (int)reader.BytesConsumed;
+    }
+
+    private static string PropertyName(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new RequestBodyException("body", "A property name of the request body is not valid UTF-8 text.");
+        }
     }
 
     private static void EndValue(ScanState scan, Layout layout, long end)
@@ -346,6 +338,11 @@ internal static class MembershipRequestReader
         }
 
         header[position++] = (byte)'}';
+        if (!Utf8.IsValid(header.AsSpan(0, position)))
+        {
+            throw new RequestBodyException("body", "The request body is not valid UTF-8 text.");
+        }
+
         try
         {
             return JsonSerializer.Deserialize<Header>(header.AsSpan(0, position), options)!;
@@ -357,46 +354,4 @@ internal static class MembershipRequestReader
         }
     }
 
-    private static RequestBodyException TooLarge(long maxBodyBytes) =>
-        new("body", $"The request body exceeds the limit of {maxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
-
-    /// <summary>Fails the read with 413 once more than the allowed bytes arrived (the server may allow more).</summary>
-    private sealed class LimitedReadStream(Stream inner, long limit) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Count(int read)
-        {
-            _read += read;
-            return _read > limit ? throw TooLarge(limit) : read;
-        }
-    }
 }

@@ -1,5 +1,43 @@
 namespace Mailing.AspNetCore.Http;
 
+/// <summary>
+/// The folder of the spooled bodies, the app's own (<see cref="MailingEndpointOptions.TemporaryDirectory"/>). Files a
+/// crash left behind are deleted when the endpoints are mapped, at start. Attached to the endpoints as metadata.
+/// </summary>
+internal sealed class SpoolFolder
+{
+    public const string FilePrefix = "mailing-body-";
+
+    private SpoolFolder(string path) => Path = path;
+
+    public string Path { get; }
+
+    /// <summary>Creates the folder, or empties it of earlier runs' bodies (files another process still holds open are left).</summary>
+    public static SpoolFolder Prepare(string path)
+    {
+        Directory.CreateDirectory(path);
+        foreach (var file in Directory.EnumerateFiles(path, FilePrefix + "*"))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return new SpoolFolder(path);
+    }
+
+    /// <summary>The default: a folder of its own per application under the system's temporary folder.</summary>
+    public static string DefaultPath(string applicationName) =>
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mailing", string.Concat(applicationName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')));
+}
+
 /// <summary>A request body kept aside for a second read: in memory when small, else in a temporary file deleted on dispose.</summary>
 internal sealed class Spool : IAsyncDisposable
 {
@@ -9,8 +47,8 @@ internal sealed class Spool : IAsyncDisposable
 
     public static Spool InMemory() => new(new MemoryStream());
 
-    public static Spool OnDisk() => new(new FileStream(
-        Path.Combine(Path.GetTempPath(), $"mailing-body-{Guid.NewGuid():N}.json"),
+    public static Spool OnDisk(SpoolFolder folder) => new(new FileStream(
+        Path.Combine(folder.Path, $"{SpoolFolder.FilePrefix}{Guid.NewGuid():N}.json"),
         FileMode.CreateNew,
         FileAccess.ReadWrite,
         FileShare.None,

@@ -1,10 +1,12 @@
 using Mailing.AspNetCore.Http;
 using Mailing.RecipientLists;
+using Mailing.Stores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
@@ -24,6 +26,7 @@ internal static class RecipientListEndpoints
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var lists = endpoints.MapGroup("/recipient-lists").WithTags(Tag);
+        var bulkLimit = new MembershipConcurrencyFilter(endpoints.ServiceProvider.GetRequiredService<IOptions<MailingEndpointOptions>>());
 
         lists.MapGet("/", ListListsAsync)
             .WithName("ListRecipientLists")
@@ -43,7 +46,8 @@ internal static class RecipientListEndpoints
             .WithDescription("201 when created, 200 when updated or already up to date.")
             .Accepts<ListBody>("application/json")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapGet("/{key}/members", ListMembersAsync)
             .WithName("ListRecipientListMembers")
@@ -60,18 +64,22 @@ internal static class RecipientListEndpoints
             .Accepts<MemberBody>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapPost("/{key}/members/bulk-upsert", BulkUpsertAsync)
+            .AddEndpointFilter(bulkLimit)
             .WithName("BulkUpsertRecipientListMembers")
             .WithSummary("Upsert many members in one transaction, with one outcome per item")
             .WithDescription(MembershipBodyDescription)
             .Accepts<BulkUpsertBody>("application/json", MembershipRequestReader.NdjsonContentType)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         lists.MapPost("/{key}/reconcile", ReconcileAsync)
+            .AddEndpointFilter(bulkLimit)
             .WithName("ReconcileRecipientList")
             .WithSummary("Reconcile a list with a full snapshot of its members")
             .WithDescription("dryRun reports every change and writes nothing; removeAbsent soft-removes members missing from the snapshot. " +
@@ -79,7 +87,8 @@ internal static class RecipientListEndpoints
             .Accepts<ReconcileBody>("application/json", MembershipRequestReader.NdjsonContentType)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<Ok<PageResponse<ListResponse>>> ListListsAsync(
@@ -92,7 +101,7 @@ internal static class RecipientListEndpoints
     private static async Task<Results<Ok<ListResponse>, ProblemHttpResult>> GetListAsync(
         HttpContext http, IRecipientListService service, string key, string? audience, CancellationToken cancellationToken)
     {
-        var list = await service.FindListAsync(http.Scope(audience), key, cancellationToken);
+        var list = await service.FindListAsync(http.Scope(audience), http.RouteValue(key), cancellationToken);
         return list is null ? NotFound(key) : TypedResults.Ok(ListResponse.From(list));
     }
 
@@ -100,7 +109,7 @@ internal static class RecipientListEndpoints
         HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, string key, string? audience, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonAsync<ListBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
-        var result = await service.UpsertListAsync(http.Scope(audience), key, body.ToDefinition(), cancellationToken);
+        var result = await service.UpsertListAsync(http.Scope(audience), http.RouteValue(key), body.ToDefinition(), cancellationToken);
         var response = ListResponse.From(result.List);
         return result.Outcome == ListUpsertOutcome.Created
             ? TypedResults.Created(http.Request.Path + http.Request.QueryString, response)
@@ -110,7 +119,7 @@ internal static class RecipientListEndpoints
     private static async Task<Ok<PageResponse<MemberResponse>>> ListMembersAsync(
         HttpContext http, IRecipientListService service, string key, string? audience, string? active, string? cursor, string? limit, CancellationToken cancellationToken)
     {
-        var page = await service.ListMembersAsync(http.Scope(audience), key, QueryValues.Active(active), cursor, QueryValues.Limit(limit), cancellationToken);
+        var page = await service.ListMembersAsync(http.Scope(audience), http.RouteValue(key), QueryValues.Active(active), cursor, QueryValues.Limit(limit), cancellationToken);
         return TypedResults.Ok(new PageResponse<MemberResponse>([.. page.Items.Select(MemberResponse.From)], page.NextCursor));
     }
 
@@ -119,7 +128,7 @@ internal static class RecipientListEndpoints
     {
         var body = await RequestBody.ReadJsonAsync<MemberBody>(http.Request, json.Value.SerializerOptions, cancellationToken);
         var result = await service.UpsertMemberAsync(
-            http.Scope(audience), key, new MemberInput(sourceObjectKey, body.Email, body.Name, body.Metadata), body.List?.ToDefinition(), cancellationToken);
+            http.Scope(audience), http.RouteValue(key), new MemberInput(http.RouteValue(sourceObjectKey), body.Email, body.Name, body.Metadata), body.List?.ToDefinition(), cancellationToken);
         var response = MemberResponse.From(result);
         return result.Outcome == MemberOutcome.Added
             ? TypedResults.Created(http.Request.Path + http.Request.QueryString, response)
@@ -127,24 +136,27 @@ internal static class RecipientListEndpoints
     }
 
     private static async Task<Ok<MembershipChangeResponse>> BulkUpsertAsync(
-        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, string key, string? audience, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListService service, IRecipientListStore store, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options,
+        string key, string? audience, CancellationToken cancellationToken)
     {
-        await using var request = await ReadMembershipRequestAsync(http, json, options, cancellationToken);
-        var result = await service.UpsertMembersAsync(http.Scope(audience), key, request.Members, request.List?.ToDefinition(), cancellationToken);
+        await using var request = await ReadMembershipRequestAsync(http, store, json, options, cancellationToken);
+        var result = await service.UpsertMembersAsync(http.Scope(audience), http.RouteValue(key), request.Members, request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
     private static async Task<Ok<MembershipChangeResponse>> ReconcileAsync(
-        HttpContext http, IRecipientListService service, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, string key, string? audience, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListService service, IRecipientListStore store, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options,
+        string key, string? audience, CancellationToken cancellationToken)
     {
-        await using var request = await ReadMembershipRequestAsync(http, json, options, cancellationToken);
+        await using var request = await ReadMembershipRequestAsync(http, store, json, options, cancellationToken);
         var result = await service.ReconcileAsync(
-            http.Scope(audience), key, request.Members, new ReconcileOptions(request.DryRun, request.RemoveAbsent), request.List?.ToDefinition(), cancellationToken);
+            http.Scope(audience), http.RouteValue(key), request.Members, new ReconcileOptions(request.DryRun, request.RemoveAbsent), request.List?.ToDefinition(), cancellationToken);
         return TypedResults.Ok(MembershipChangeResponse.From(result));
     }
 
+    /// <summary>Reads the body's list, flags and members; whole, before any write, when the store writes one transaction at a time.</summary>
     private static Task<MembershipRequest> ReadMembershipRequestAsync(
-        HttpContext http, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, CancellationToken cancellationToken)
+        HttpContext http, IRecipientListStore store, IOptions<JsonOptions> json, IOptions<MailingEndpointOptions> options, CancellationToken cancellationToken)
     {
         // Lift the server's default body limit (Kestrel: 30 MB) to Mailing's own, enforced while streaming.
         var limit = options.Value.MaxMembershipRequestBodySize;
@@ -153,7 +165,9 @@ internal static class RecipientListEndpoints
             bodySize.MaxRequestBodySize = limit;
         }
 
-        return MembershipRequestReader.ReadAsync(http.Request, json.Value.SerializerOptions, limit, cancellationToken);
+        var folder = http.GetEndpoint()?.Metadata.GetMetadata<SpoolFolder>()
+            ?? throw new InvalidOperationException("Mailing's endpoints are mapped with MapMailingEndpoints, which sets their spool folder.");
+        return MembershipRequestReader.ReadAsync(http.Request, json.Value.SerializerOptions, limit, spoolNdjson: store.WritesOneAtATime, folder, cancellationToken);
     }
 
     private static ProblemHttpResult NotFound(string key) =>

@@ -95,8 +95,9 @@ internal static class AudienceSelections
             errors.Check("Attributes", given.Count > MaxAttributes ? $"At most {MaxAttributes} attributes can be filtered on." : null);
             foreach (var (name, value) in given)
             {
-                errors.Check($"Attributes[{name}]", InputRules.CheckAttributeName(name))
-                      .Check($"Attributes[{name}]", value is null ? "The attribute value must be a string, not null." : null);
+                var field = $"Attributes[{InputRules.Echo(name, InputRules.MaxAttributeNameLength)}]";
+                errors.Check(field, InputRules.CheckAttributeName(name))
+                      .Check(field, value is null ? "The attribute value must be a string, not null." : InputRules.CheckFilterText(value));
                 attributes[name] = value;
             }
         }

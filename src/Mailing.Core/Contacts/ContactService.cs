@@ -67,10 +67,13 @@ internal sealed partial class ContactService(
         }
 
         Guid? after = null;
-        if (PageCursor.Decode(cursor) is { } key)
+        try
         {
-            after = Guid.TryParseExact(key, "N", out var id) ? id : null;
-            errors.Check("Cursor", after is null ? "The cursor is not one this API returned." : null);
+            after = PageCursor.Decode(cursor, k => Guid.TryParseExact(k, "N", out _)) is { } key ? Guid.ParseExact(key, "N") : null;
+        }
+        catch (MailingValidationException ex)
+        {
+            errors.Check("Cursor", ex.Errors["Cursor"][0]);
         }
 
         errors.ThrowIfAny();

@@ -42,7 +42,7 @@ internal sealed partial class RecipientListService(
         var size = CheckLimit(errors, limit);
         errors.ThrowIfAny();
 
-        var after = PageCursor.Decode(cursor);
+        var after = PageCursor.Decode(cursor, k => InputRules.CheckListKey(k) is null);
         var fetched = await store.ListListsAsync(scope, after, size + 1, cancellationToken).ConfigureAwait(false);
         return PageCursor.ToPage(fetched, size, l => l.Key);
     }
@@ -80,7 +80,7 @@ internal sealed partial class RecipientListService(
         var size = CheckLimit(errors, limit);
         errors.ThrowIfAny();
 
-        var after = PageCursor.Decode(cursor);
+        var after = PageCursor.Decode(cursor, k => InputRules.CheckSourceObjectKey(k) is null);
         var fetched = await store.ListMembersAsync(scope, listKey, active, after, size + 1, cancellationToken).ConfigureAwait(false)
             ?? throw new MailingNotFoundException($"Recipient list '{listKey}' does not exist.");
         return PageCursor.ToPage(fetched, size, m => m.SourceObjectKey);
@@ -147,7 +147,14 @@ internal sealed partial class RecipientListService(
 
         return errors.Count == 0
             ? new MemberWrite(index, member.SourceObjectKey, email, normalized, member.Name, metadata)
-            : new MemberWrite(index, member.SourceObjectKey, member.Email, null, member.Name, InputRules.EmptyObjectJson, string.Join(" ", errors.Select(e => e.Message)));
+            : new MemberWrite(
+                index,
+                InputRules.Echo(member.SourceObjectKey, InputRules.MaxSourceObjectKeyLength),
+                InputRules.Echo(member.Email, InputRules.MaxEmailLength),
+                null,
+                null,
+                InputRules.EmptyObjectJson,
+                string.Join(" ", errors.Select(e => e.Message)));
     }
 
     /// <summary>Records the definition's problems in <paramref name="errors"/>; the write is only used once they are known to be none.</summary>

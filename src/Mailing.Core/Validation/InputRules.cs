@@ -1,4 +1,4 @@
-using System.Net.Mail;
+using System.Globalization;
 using System.Text.Json;
 
 namespace Mailing.Validation;
@@ -13,6 +13,8 @@ internal static class InputRules
     public const int MaxTypeLength = 100;
     public const int MaxNameLength = 500;
     public const int MaxEmailLength = 254;
+    public const int MaxLocalPartLength = 64;
+    private const string AtomSpecials = "!#$%&'*+-/=?^_`{|}~";
     public const int MaxMetadataLength = 16 * 1024;
     public const string EmptyObjectJson = "{}";
     public const int MaxTagLength = 64;
@@ -58,16 +60,26 @@ internal static class InputRules
     public static string? CheckType(string? type) =>
         string.IsNullOrWhiteSpace(type) ? "The list type is required."
         : type.Length > MaxTypeLength ? $"The list type must be at most {MaxTypeLength} characters."
-        : HasControlChars(type) || type.Trim().Length != type.Length ? "The list type must not contain control characters or leading/trailing spaces."
+        : HasControlChars(type) || type.Trim().Length != type.Length ? "The list type must not contain control characters, unpaired surrogates or leading/trailing spaces."
         : null;
 
     public static string? CheckName(string? name) =>
         name is null ? null
         : name.Length > MaxNameLength ? $"The name must be at most {MaxNameLength} characters."
-        : HasControlChars(name) ? "The name must not contain control characters."
+        : HasControlChars(name) ? "The name must not contain control characters or unpaired surrogates."
         : null;
 
-    /// <summary>Checks an email address; on success returns the trimmed and the normalized (comparison) form.</summary>
+    /// <summary>
+    /// Checks an email address; on success returns the trimmed and the normalized (comparison) form: the local
+    /// part in lower case, then the domain in lower-case ASCII (IDN labels as punycode) without a trailing dot,
+    /// so <c>Ann@Bücher.DE.</c> and <c>ann@xn--bcher-kva.de</c> are one address.
+    /// </summary>
+    /// <remarks>
+    /// Refused: spaces, control and invisible (format) characters such as a zero-width space; a local part over
+    /// 64 characters, quoted, or an encoded word (<c>=?utf-8?…?=</c>); letters of more than one script in the
+    /// local part or in one domain label (<c>ѕales@</c> with a Cyrillic s); IP-literal domains (<c>[127.0.0.1]</c>);
+    /// domain labels that are empty, over 63 characters, or start or end with '-'.
+    /// </remarks>
     public static string? CheckEmail(string? email, out string trimmed, out string normalized)
     {
         trimmed = normalized = string.Empty;
@@ -82,13 +94,30 @@ internal static class InputRules
             return $"The email address must be at most {MaxEmailLength} characters.";
         }
 
-        if (!IsPlainAsciiAddress(candidate) && !IsMailAddress(candidate))
+        if (candidate.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format) || HasUnpairedSurrogate(candidate))
+        {
+            return "The email address must not contain spaces, control or invisible characters.";
+        }
+
+        var at = candidate.LastIndexOf('@');
+        if (at <= 0 || at == candidate.Length - 1 || candidate.IndexOf('@', StringComparison.Ordinal) != at)
         {
             return $"'{Truncate(candidate)}' is not a valid email address.";
         }
 
+        var local = candidate[..at];
+        if (CheckLocalPart(local) is { } localError)
+        {
+            return localError;
+        }
+
+        if (NormalizeDomain(candidate[(at + 1)..]) is not { } domain)
+        {
+            return $"'{Truncate(candidate)}' does not have a valid domain (letters, digits and '-' in dot-separated labels, no IP literal).";
+        }
+
         trimmed = candidate;
-        normalized = candidate.ToLowerInvariant();
+        normalized = string.Concat(local.ToLowerInvariant(), "@", domain);
         return null;
     }
 
@@ -106,6 +135,11 @@ internal static class InputRules
             return $"The metadata must be a JSON object, not {element.ValueKind.ToString().ToLowerInvariant()}.";
         }
 
+        if (FindBrokenText(element, "$") is { } path)
+        {
+            return $"The metadata must not contain NUL characters or unpaired surrogates (at {path}).";
+        }
+
         var compact = JsonSerializer.Serialize(element);
         if (compact.Length > MaxMetadataLength)
         {
@@ -116,52 +150,83 @@ internal static class InputRules
         return null;
     }
 
-    /// <summary>
-    /// The fast path for the common case: dot-atom local part and a dotted ASCII host
-    /// (<c>first.last+tag@mail.example.org</c>). Anything else goes to <see cref="IsMailAddress"/>.
-    /// </summary>
-    private static bool IsPlainAsciiAddress(string address)
+    /// <summary>Dot-atom local parts: RFC 5322 atext in ASCII, letters and digits of one script beyond it.</summary>
+    private static string? CheckLocalPart(string local)
     {
-        var at = address.IndexOf('@', StringComparison.Ordinal);
-        if (at <= 0 || at != address.LastIndexOf('@') || at == address.Length - 1)
+        if (local.Length > MaxLocalPartLength)
         {
-            return false;
+            return $"The part before '@' must be at most {MaxLocalPartLength} characters.";
         }
 
-        var local = address.AsSpan(0, at);
-        var host = address.AsSpan(at + 1);
+        if (local.StartsWith("=?", StringComparison.Ordinal) && local.EndsWith("?=", StringComparison.Ordinal))
+        {
+            return "The part before '@' must not be an encoded word (=?charset?…?=).";
+        }
+
         if (local[0] == '.' || local[^1] == '.' || local.Contains("..", StringComparison.Ordinal)
-            || host[0] is '.' or '-' || host[^1] is '.' or '-' || host.Contains("..", StringComparison.Ordinal))
+            || !local.All(c => c < 128 ? char.IsAsciiLetterOrDigit(c) || c == '.' || AtomSpecials.Contains(c, StringComparison.Ordinal) : char.IsLetterOrDigit(c) || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark))
         {
-            return false;
+            return "The part before '@' may hold letters, digits and !#$%&'*+-/=?^_`{|}~, with single dots between them.";
         }
 
-        foreach (var c in local)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~.".Contains(c, StringComparison.Ordinal)))
-            {
-                return false;
-            }
-        }
-
-        foreach (var c in host)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return MixesScripts(local) ? "The part before '@' mixes letters of different scripts (a lookalike of another address)." : null;
     }
 
-    /// <summary>
-    /// The general rules, as <see cref="MailAddress"/> parses them, but only for a bare address:
-    /// display names and comments ("Ann &lt;ann@x.org&gt;") are not addresses here.
-    /// </summary>
-    private static bool IsMailAddress(string address) =>
-        MailAddress.TryCreate(address, out var parsed) && string.Equals(parsed.Address, address, StringComparison.Ordinal)
-        && parsed.Host.Length > 0 && !address.Any(char.IsWhiteSpace);
+    /// <summary>The domain in lower-case ASCII without a trailing dot, or null when it is not a valid host name.</summary>
+    private static string? NormalizeDomain(string domain)
+    {
+        if (domain.EndsWith('.'))
+        {
+            domain = domain[..^1];
+        }
+
+        if (domain.Length == 0 || domain.StartsWith('[') || domain.Split('.').Any(MixesScripts))
+        {
+            return null;
+        }
+
+        try
+        {
+            // Most domains are ASCII already; IDNs become punycode (with the same label rules).
+            var ascii = (domain.All(char.IsAscii) ? domain : new IdnMapping { UseStd3AsciiRules = true }.GetAscii(domain)).ToLowerInvariant();
+            return ascii.Length <= MaxEmailLength && ascii.Split('.').All(l => l.Length is > 0 and <= 63 && l[0] != '-' && l[^1] != '-' && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                ? ascii
+                : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the letters of <paramref name="text"/> come from more than one script (Latin, Greek, Cyrillic, or another block).</summary>
+    private static bool MixesScripts(string text)
+    {
+        int? script = null;
+        foreach (var c in text)
+        {
+            if (!char.IsLetter(c))
+            {
+                continue;
+            }
+
+            var current = c switch
+            {
+                <= '\u024F' or (>= '\u1E00' and <= '\u1EFF') => 0, // Latin
+                (>= '\u0370' and <= '\u03FF') or (>= '\u1F00' and <= '\u1FFF') => 1, // Greek
+                >= '\u0400' and <= '\u052F' => 2, // Cyrillic
+                _ => 3 + (c >> 7), // other scripts, by block
+            };
+            if (script is { } first && first != current)
+            {
+                return true;
+            }
+
+            script = current;
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Normalizes a phone number to E.164: <c>+</c> and 8–15 digits (not starting with 0), or 11 digits
@@ -278,7 +343,117 @@ internal static class InputRules
         return null;
     }
 
-    private static bool HasControlChars(string value) => value.Any(char.IsControl);
+    /// <summary>Control characters, and unpaired surrogates (text no store or JSON writer can hold).</summary>
+    private static bool HasControlChars(string value) => value.Any(char.IsControl) || HasUnpairedSurrogate(value);
 
-    private static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 61), "...");
+    /// <summary>Whether <paramref name="value"/> holds half of a surrogate pair: valid JSON (<c>"\ud800"</c>), but not text.</summary>
+    public static bool HasUnpairedSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The path of the first property name or string in <paramref name="element"/> with a NUL or an unpaired surrogate.</summary>
+    private static string? FindBrokenText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Text(() => element.GetString()) is null ? path : null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindBrokenText(item, $"{path}[{index++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (Text(() => property.Name) is not { } name)
+                    {
+                        return $"{path}.?";
+                    }
+
+                    if (FindBrokenText(property.Value, $"{path}.{Truncate(name)}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+
+        // The text, or null when it holds a NUL or an unpaired surrogate (JsonElement refuses to decode the latter).
+        static string? Text(Func<string?> read)
+        {
+            try
+            {
+                var text = read() ?? string.Empty;
+                return text.Contains('\0', StringComparison.Ordinal) || HasUnpairedSurrogate(text) ? null : text;
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// An over-long or broken value as an invalid item echoes it: at most one character more than
+    /// <paramref name="maxLength"/> (so it can never equal a valid value) and with unpaired surrogates replaced.
+    /// </summary>
+    public static string? Echo(string? value, int maxLength)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var cut = value.Length <= maxLength ? value : string.Concat(value.AsSpan(0, maxLength), "…");
+        if (!HasUnpairedSurrogate(cut))
+        {
+            return cut;
+        }
+
+        var chars = cut.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
+
+    private static string Truncate(string value) => Echo(value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 61), "..."), 64)!;
+
+    /// <summary>Checks a text value compared with stored text (an attribute filter): no NUL, no unpaired surrogate.</summary>
+    public static string? CheckFilterText(string value) =>
+        value.Contains('\0', StringComparison.Ordinal) || HasUnpairedSurrogate(value)
+            ? "The value must not contain NUL characters or unpaired surrogates."
+            : null;
 }

@@ -34,6 +34,14 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 
     public async Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
+        // Before any contact is read: a contact deleted meanwhile is then either gone from the reads or
+        // not deleted until this commits (see ContactWriteLock). On PostgreSQL this path takes only
+        // requests it has already read whole, so the lock is not held while a body arrives.
+        if (!run.Change.DryRun)
+        {
+            await ContactWriteLock.AcquireAsync(db, run.Scope, cancellationToken).ConfigureAwait(false);
+        }
+
         var contacts = new ContactResolver(db, run.Scope, run.Now, run.Change.DryRun);
         await foreach (var chunk in members.Chunk(ChunkSize).WithCancellation(cancellationToken).ConfigureAwait(false))
         {

@@ -7,11 +7,11 @@ namespace Mailing.Store.EfCore.Stores;
 /// <summary>
 /// Resolves member items to contacts by normalized email within the scope, creating missing
 /// contacts and applying supplied names (not in a dry run, which only reports existing ids).
+/// The caller holds the client's <see cref="ContactWriteLock"/> when it writes.
 /// </summary>
 internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTimeOffset now, bool dryRun)
 {
     private const int MaxAttempts = 5;
-    private bool _locked;
 
     /// <summary>Returns normalized email → contact id; a dry run leaves contacts it would create out.</summary>
     public async Task<Dictionary<string, Guid>> ResolveAsync(IReadOnlyList<MemberWrite> items, CancellationToken cancellationToken)
@@ -51,12 +51,6 @@ internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTime
                     contact.Name = item.Name;
                     contact.UpdatedAt = now;
                 }
-            }
-
-            if (!_locked && db.ChangeTracker.HasChanges())
-            {
-                await ContactWriteLock.AcquireAsync(db, scope, cancellationToken).ConfigureAwait(false);
-                _locked = true;
             }
 
             try

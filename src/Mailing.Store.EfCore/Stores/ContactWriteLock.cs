@@ -4,12 +4,15 @@ using Microsoft.EntityFrameworkCore;
 namespace Mailing.Store.EfCore.Stores;
 
 /// <summary>
-/// On PostgreSQL, the member writers create and rename the contacts of one client's audience one
-/// transaction at a time: a transaction-level advisory lock, taken before the first contact write and
-/// held until commit. Without it, two requests for two lists of one client that create the same new
-/// addresses could each wait on a contact the other has inserted but not committed — a deadlock, and a
-/// streamed request cannot be replayed. List writers take their list's lock first and this one second,
-/// always in that order. (SQLite has one writer at a time anyway.)
+/// On PostgreSQL, the member writers and contact deletion change the contacts and memberships of one
+/// client's audience one transaction at a time: a transaction-level advisory lock, held until commit.
+/// Member writers take it before they read the contacts their items name (the batched path at its start,
+/// the set-based path once the body is staged); deletion takes it before it reads the contact's memberships.
+/// Without it, two requests for two lists of one client that create the same new addresses could each wait
+/// on a contact the other has inserted but not committed — a deadlock, and a streamed request cannot be
+/// replayed — and a writer could give a membership to a contact that a concurrent deletion removes.
+/// Everyone takes list locks first (a writer its list's, a deletion those of the contact's lists in id
+/// order) and this one second, always in that order. (SQLite has one writer at a time anyway.)
 /// </summary>
 internal static class ContactWriteLock
 {

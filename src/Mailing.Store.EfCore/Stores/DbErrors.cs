@@ -10,6 +10,8 @@ namespace Mailing.Store.EfCore.Stores;
 /// </summary>
 internal static class DbErrors
 {
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
     private const int SqliteConstraintUnique = 2067;
     private const int SqliteConstraintPrimaryKey = 1555;
 
@@ -23,6 +25,10 @@ internal static class DbErrors
     /// </summary>
     public static bool IsDeadlock(Exception exception) =>
         Find<PostgresException>(exception)?.SqlState == PostgresErrorCodes.DeadlockDetected;
+
+    /// <summary>SQLite gave up waiting for another connection's lock (its busy timeout ran out).</summary>
+    public static bool IsBusy(Exception exception) =>
+        Find<SqliteException>(exception)?.SqliteErrorCode is SqliteBusy or SqliteLocked;
 
     private static T? Find<T>(Exception? exception)
         where T : Exception

@@ -10,12 +10,21 @@ namespace Mailing.Store.EfCore.Stores;
 /// Uniqueness of email, phone and external id is checked first (to name the field in the 409) and
 /// enforced by unique indexes (a concurrent writer that wins the race still gets a 409).
 /// </summary>
-internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider time) : IContactStore
+internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider time, SqliteWriteGate writeGate) : IContactStore
     where TContext : DbContext
 {
     private DbSet<ContactEntity> Contacts => db.Set<ContactEntity>();
 
-    public async Task<Contact> CreateAsync(MailingScope scope, ContactWrite contact, CancellationToken cancellationToken)
+    public Task<Contact> CreateAsync(MailingScope scope, ContactWrite contact, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => CreateNowAsync(scope, contact, ct), cancellationToken);
+
+    public Task<Contact?> UpdateAsync(MailingScope scope, Guid id, ContactWrite contact, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => UpdateNowAsync(scope, id, contact, ct), cancellationToken);
+
+    public Task<bool> DeleteAsync(MailingScope scope, Guid id, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => DeleteNowAsync(scope, id, ct), cancellationToken);
+
+    private async Task<Contact> CreateNowAsync(MailingScope scope, ContactWrite contact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contact);
         var now = StoreClock.Now(time);
@@ -36,7 +45,7 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         return row?.ToModel();
     }
 
-    public async Task<Contact?> UpdateAsync(MailingScope scope, Guid id, ContactWrite contact, CancellationToken cancellationToken)
+    private async Task<Contact?> UpdateNowAsync(MailingScope scope, Guid id, ContactWrite contact, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contact);
         var now = StoreClock.Now(time);
@@ -57,52 +66,65 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         return row.ToModel();
     }
 
-    public async Task<bool> DeleteAsync(MailingScope scope, Guid id, CancellationToken cancellationToken)
+    private async Task<bool> DeleteNowAsync(MailingScope scope, Guid id, CancellationToken cancellationToken)
     {
         var now = StoreClock.Now(time);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var members = db.Set<RecipientListMemberEntity>().Where(m => m.ClientId == scope.ClientId && m.ContactId == id && m.Active);
-        var lists = await members.Select(m => m.ListId).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false);
-
-        // Lock the lists first, in id order, as list writers do (list row, then contacts), so the two never deadlock.
-        foreach (var listId in lists.Order())
+        var activeIn = db.Set<RecipientListMemberEntity>().Where(m => m.ClientId == scope.ClientId && m.ContactId == id && m.Active);
+        var locked = await activeIn.Select(m => m.ListId).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
         {
-            await db.Set<RecipientListEntity>().Where(l => l.ClientId == scope.ClientId && l.Id == listId)
-                .ExecuteUpdateAsync(s => s.SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount), cancellationToken).ConfigureAwait(false);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+            // The lock order of the member writers: list rows first (here in id order), then the contact-write
+            // lock. Under it no writer is between reading this contact and committing, so the lists holding
+            // its active memberships cannot change; when they are not all locked yet, start over with them too.
+            foreach (var listId in locked.Order())
+            {
+                await db.Set<RecipientListEntity>().Where(l => l.ClientId == scope.ClientId && l.Id == listId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount), cancellationToken).ConfigureAwait(false);
+            }
+
+            await ContactWriteLock.AcquireAsync(db, scope, cancellationToken).ConfigureAwait(false);
+            var lists = await activeIn.Select(m => m.ListId).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (lists.Except(locked).Any())
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                locked = [.. locked.Union(lists)];
+                continue;
+            }
+
+            var row = await FindTrackedAsync(scope, id, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                return false;
+            }
+
+            // The row stays (memberships and past deliveries refer to it); its lookup keys are released so
+            // the same address can come back as a new contact.
+            row.DeletedAt = now;
+            row.UpdatedAt = now;
+            row.NormalizedEmail = null;
+            row.Phone = null;
+            row.ExternalId = null;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            db.ChangeTracker.Clear();
+            await db.Set<ContactTagEntity>().Where(t => t.ClientId == scope.ClientId && t.ContactId == id)
+                .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+
+            // Each list's counter moves by the memberships actually removed from it.
+            foreach (var listId in lists)
+            {
+                var removed = await activeIn.Where(m => m.ListId == listId).ExecuteUpdateAsync(
+                    s => s.SetProperty(m => m.Active, false).SetProperty(m => m.RemovedAt, now).SetProperty(m => m.UpdatedAt, now),
+                    cancellationToken).ConfigureAwait(false);
+                await db.Set<RecipientListEntity>().Where(l => l.ClientId == scope.ClientId && l.Id == listId).ExecuteUpdateAsync(
+                    s => s.SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount - removed).SetProperty(l => l.UpdatedAt, now),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
         }
-
-        var row = await FindTrackedAsync(scope, id, cancellationToken).ConfigureAwait(false);
-        if (row is null)
-        {
-            return false;
-        }
-
-        // The row stays (memberships and past deliveries refer to it); its lookup keys are released so
-        // the same address can come back as a new contact.
-        row.DeletedAt = now;
-        row.UpdatedAt = now;
-        row.NormalizedEmail = null;
-        row.Phone = null;
-        row.ExternalId = null;
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await db.Set<ContactTagEntity>().Where(t => t.ClientId == scope.ClientId && t.ContactId == id)
-            .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-
-        // Only the memberships of the lists locked above: their counters move in step. A membership another
-        // writer adds meanwhile (to a list not locked here) stays, and is harmless: deleted contacts are in no audience.
-        await members.Where(m => lists.Contains(m.ListId)).ExecuteUpdateAsync(
-            s => s.SetProperty(m => m.Active, false).SetProperty(m => m.RemovedAt, now).SetProperty(m => m.UpdatedAt, now),
-            cancellationToken).ConfigureAwait(false);
-
-        foreach (var listId in lists)
-        {
-            await db.Set<RecipientListEntity>().Where(l => l.ClientId == scope.ClientId && l.Id == listId)
-                .ExecuteUpdateAsync(s => s.SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount - 1).SetProperty(l => l.UpdatedAt, now), cancellationToken)
-                .ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
     }
 
     public async Task<IReadOnlyList<Contact>> ListAsync(MailingScope scope, ContactFilter filter, Guid? afterId, int limit, CancellationToken cancellationToken)

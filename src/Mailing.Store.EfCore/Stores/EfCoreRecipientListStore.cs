@@ -17,26 +17,30 @@ namespace Mailing.Store.EfCore.Stores;
 /// the same list queue up instead of interleaving, and counters move by deltas in that transaction.
 /// </summary>
 internal sealed class EfCoreRecipientListStore<TContext>(
-    TContext db, TimeProvider time, IOptions<MailingOptions> options, IOptions<MailingEntityFrameworkCoreOptions> storeOptions) : IRecipientListStore
+    TContext db, TimeProvider time, IOptions<MailingOptions> options, IOptions<MailingEntityFrameworkCoreOptions> storeOptions, SqliteWriteGate writeGate)
+    : IRecipientListStore
     where TContext : DbContext
 {
     private DbSet<RecipientListEntity> Lists => db.Set<RecipientListEntity>();
 
     private DbSet<RecipientListMemberEntity> Members => db.Set<RecipientListMemberEntity>();
 
+    /// <summary>SQLite: one writer per database (see <see cref="SqliteWriteGate"/>).</summary>
+    public bool WritesOneAtATime => db.Database.IsSqlite();
+
     public Task<RecipientListUpsertResult> UpsertListAsync(MailingScope scope, string key, ListDefinitionWrite definition, CancellationToken cancellationToken)
     {
         EnsureNoAmbientTransaction();
 
         // Replayable, so a retrying execution strategy (EnableRetryOnFailure) may run it again.
-        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        return writeGate.WriteAsync(db, token => db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
             var (list, outcome) = await EnsureListAsync(scope, key, definition, updateExisting: true, Now(), ct).ConfigureAwait(false);
             await transaction.CommitAsync(ct).ConfigureAwait(false);
             return new RecipientListUpsertResult(list.ToModel(), outcome);
-        }, cancellationToken);
+        }, token), cancellationToken);
     }
 
     public async Task<RecipientList?> FindListAsync(MailingScope scope, string key, CancellationToken cancellationToken) =>
@@ -95,9 +99,13 @@ internal sealed class EfCoreRecipientListStore<TContext>(
 
         // The members arrive as a stream that cannot be read twice: a retrying execution strategy
         // that tried to replay this would fail on the second read instead of applying an empty snapshot.
+        // A dry run reads only: it takes no place in the SQLite write queue.
         var once = new ReadOnce<MemberWrite>(members);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
-            ct => ApplyOnceAsync(scope, listKey, change, once, ct), cancellationToken).ConfigureAwait(false);
+        Task<MembershipChangeResult> Apply(CancellationToken token) =>
+            db.Database.CreateExecutionStrategy().ExecuteAsync(ct => ApplyOnceAsync(scope, listKey, change, once, ct), token);
+        return change.DryRun
+            ? await Apply(cancellationToken).ConfigureAwait(false)
+            : await writeGate.WriteAsync(db, Apply, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<MembershipChangeResult> ApplyOnceAsync(
