@@ -16,9 +16,10 @@ namespace Mailing.Store.EfCore.Campaigns;
 /// same change cannot both win. Delivery claims are one <c>UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE
 /// SKIP LOCKED]) RETURNING *</c>: each claim takes a fresh lease token and sets <c>next_attempt_at</c> to the
 /// lease's end, so a delivery whose sender died is due again when its lease runs out; outcomes are written
-/// only where the token is still the delivery's.
+/// only where the token is still the delivery's. On SQLite every write queues behind the database's
+/// <see cref="SqliteWriteGate"/>, like the other stores' writes.
 /// </summary>
-internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStore
+internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate writeGate) : ICampaignStore
     where TContext : DbContext
 {
     private const int InsertRowsPerStatement = 100;
@@ -36,12 +37,16 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
 
     // ---- campaigns ---------------------------------------------------------------------------------
 
-    public async Task InsertCampaignAsync(Campaign campaign, CancellationToken cancellationToken)
+    public Task InsertCampaignAsync(Campaign campaign, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => InsertCampaignNowAsync(campaign, ct), cancellationToken);
+
+    private async Task<bool> InsertCampaignNowAsync(Campaign campaign, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         Campaigns.Add(campaign.ToEntity());
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         db.ChangeTracker.Clear();
+        return true;
     }
 
     public async Task<Campaign?> FindCampaignAsync(string clientId, Guid id, CancellationToken cancellationToken) =>
@@ -66,7 +71,10 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         return [.. rows.Select(r => r.ToModel())];
     }
 
-    public async Task<Campaign?> UpdateCampaignAsync(Campaign campaign, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken)
+    public Task<Campaign?> UpdateCampaignAsync(Campaign campaign, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => UpdateCampaignNowAsync(campaign, from, ct), cancellationToken);
+
+    private async Task<Campaign?> UpdateCampaignNowAsync(Campaign campaign, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         var row = campaign.ToEntity();
@@ -94,7 +102,10 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         return changed == 0 ? null : await FindCampaignAsync(campaign.ClientId, campaign.Id, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<bool> DeleteCampaignAsync(string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken)
+    public Task<bool> DeleteCampaignAsync(string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => DeleteCampaignNowAsync(clientId, id, from, ct), cancellationToken);
+
+    private async Task<bool> DeleteCampaignNowAsync(string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CancellationToken cancellationToken)
     {
         var allowed = StoredEnum<CampaignStatus>.NamesOf(from);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -109,7 +120,11 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         return deleted > 0;
     }
 
-    public async Task<Campaign?> TransitionAsync(
+    public Task<Campaign?> TransitionAsync(
+        string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CampaignTransition change, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => TransitionNowAsync(clientId, id, from, change, ct), cancellationToken);
+
+    private async Task<Campaign?> TransitionNowAsync(
         string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CampaignTransition change, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -223,18 +238,23 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         foreach (var campaign in sweeps)
         {
             var status = Ending(StoredEnum<CampaignStatus>.Parse(campaign.Status));
-            await EndOpenDeliveriesAsync(campaign.ClientId, campaign.Id, status, now, cancellationToken).ConfigureAwait(false);
+            await writeGate.WriteAsync(db, ct => EndOpenDeliveriesAsync(campaign.ClientId, campaign.Id, status, now, ct), cancellationToken).ConfigureAwait(false);
             var leased = await Deliveries.Where(d => d.ClientId == campaign.ClientId && d.CampaignId == campaign.Id && d.Status == sending)
                 .AnyAsync(cancellationToken).ConfigureAwait(false);
             DateTimeOffset? next = leased ? now.AddMinutes(1) : null;
-            await Campaigns.Where(c => c.ClientId == campaign.ClientId && c.Id == campaign.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.SweepAt, next), cancellationToken).ConfigureAwait(false);
+            await writeGate.WriteAsync(
+                db,
+                ct => Campaigns.Where(c => c.ClientId == campaign.ClientId && c.Id == campaign.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.SweepAt, next), ct),
+                cancellationToken).ConfigureAwait(false);
         }
 
         return expired;
     }
 
-    public async Task<PackingClaim?> ClaimPackingAsync(DateTimeOffset now, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<PackingClaim?> ClaimPackingAsync(DateTimeOffset now, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => ClaimPackingNowAsync(now, lease, ct), cancellationToken);
+
+    private async Task<PackingClaim?> ClaimPackingNowAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
     {
         now = Micro(now);
         var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
@@ -261,7 +281,12 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         return null;
     }
 
-    public async Task<bool> AddDeliveriesAsync(
+    public Task<bool> AddDeliveriesAsync(
+        PackingClaim claim, IReadOnlyList<NewDelivery> deliveries, AudienceCheckpoint checkpoint, DateTimeOffset now, TimeSpan lease,
+        CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => AddDeliveriesNowAsync(claim, deliveries, checkpoint, now, lease, ct), cancellationToken);
+
+    private async Task<bool> AddDeliveriesNowAsync(
         PackingClaim claim, IReadOnlyList<NewDelivery> deliveries, AudienceCheckpoint checkpoint, DateTimeOffset now, TimeSpan lease,
         CancellationToken cancellationToken)
     {
@@ -373,8 +398,12 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
 
     // ---- deliveries -----------------------------------------------------------------------------------
 
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(
-        Campaign campaign, DateTimeOffset now, string owner, TimeSpan lease, int max, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(
+        Campaign campaign, DateTimeOffset now, string owner, TimeSpan lease, int max, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => ClaimDeliveriesNowAsync(campaign, now, lease, max, ct), cancellationToken);
+
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesNowAsync(
+        Campaign campaign, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         now = Micro(now);
@@ -452,7 +481,10 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         return found;
     }
 
-    public async Task<int> RecordOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<int> RecordOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => RecordOutcomesNowAsync(outcomes, now, ct), cancellationToken);
+
+    private async Task<int> RecordOutcomesNowAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         now = Micro(now);
@@ -492,7 +524,10 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         return recorded;
     }
 
-    public async Task<bool> TryCompleteAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<bool> TryCompleteAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => TryCompleteNowAsync(clientId, id, now, ct), cancellationToken);
+
+    private async Task<bool> TryCompleteNowAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         now = Micro(now);
         var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
@@ -517,7 +552,10 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db) : ICampaignStor
         return changed > 0;
     }
 
-    public async Task<long> RequeueFailedAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<long> RequeueFailedAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        writeGate.WriteAsync(db, ct => RequeueFailedNowAsync(clientId, id, now, ct), cancellationToken);
+
+    private async Task<long> RequeueFailedNowAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         now = Micro(now);
         var failed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Failed);
