@@ -14,9 +14,17 @@ internal sealed class PostgresDialect : StoreDialect
     {
     }
 
-    /// <summary>Takes a transaction-level advisory lock named <paramref name="key"/> (hashed to 64 bits by PostgreSQL).</summary>
-    public static Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) =>
+    public override bool WritesOneAtATime => false;
+
+    public override bool HasSetBasedMembershipPath => true;
+
+    /// <summary>A transaction-level advisory lock named <paramref name="key"/> (hashed to 64 bits by PostgreSQL).</summary>
+    public override Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
+
+    // ->> yields the text of strings, numbers and booleans alike.
+    public override (string Condition, object NameArgument) JsonTextEquals(string column, int nameArgument, int valueArgument, string name) =>
+        ($"(CAST({column} AS jsonb) ->> {{{nameArgument}}}) = {{{valueArgument}}}", name);
 
     // The rows are picked once, in a materialized CTE: an IN (SELECT … LIMIT n) subquery may be evaluated more than
     // once by the planner and then yield more than n rows. SKIP LOCKED lets concurrent claims pass each other.

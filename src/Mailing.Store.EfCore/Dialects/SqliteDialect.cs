@@ -11,6 +11,25 @@ internal sealed class SqliteDialect : StoreDialect
     {
     }
 
+    public override bool WritesOneAtATime => true;
+
+    public override bool HasSetBasedMembershipPath => false;
+
+    public override Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginReadTransactionAsync(DbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+        return (await db.Database.UseTransactionAsync(connection.BeginTransaction(deferred: true), cancellationToken).ConfigureAwait(false))!;
+    }
+
+    // json_extract yields 1/0 for booleans; spell them as PostgreSQL does so both stores agree.
+    public override (string Condition, object NameArgument) JsonTextEquals(string column, int nameArgument, int valueArgument, string name) => (
+        $"(CASE json_type({column}, {{{nameArgument}}}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' " +
+        $"ELSE CAST(json_extract({column}, {{{nameArgument}}}) AS TEXT) END) = {{{valueArgument}}}",
+        $"$.\"{name}\"");
+
     // One writer at a time: the subquery picks, the update takes, nobody else can take them in between.
     public override string ClaimStatement(string table, string set, string filter, string orderBy, string limit) => $"""
         UPDATE {table} SET {set}

@@ -15,6 +15,29 @@ internal abstract class StoreDialect
         : db.Database.IsSqlite() ? SqliteDialect.Instance
         : throw new NotSupportedException($"Mailing's EF Core store supports SQLite and PostgreSQL, not {db.Database.ProviderName}.");
 
+    /// <summary>Whether the database takes one write transaction at a time (so writers queue in-process).</summary>
+    public abstract bool WritesOneAtATime { get; }
+
+    /// <summary>Whether large membership requests take the set-based path (binary COPY and a few statements).</summary>
+    public abstract bool HasSetBasedMembershipPath { get; }
+
+    /// <summary>
+    /// Takes a lock named <paramref name="key"/> until the current transaction ends, where the database needs one to
+    /// order concurrent writers (PostgreSQL: an advisory lock); nothing where writers are serialized anyway.
+    /// </summary>
+    public abstract Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken);
+
+    /// <summary>Begins a transaction that only reads (a dry run): on SQLite a deferred one, so it does not block writers.</summary>
+    public virtual async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginReadTransactionAsync(DbContext db, CancellationToken cancellationToken) =>
+        await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A condition that the JSON object in <paramref name="column"/> has, under the name bound as argument
+    /// <paramref name="nameArgument"/>, a value whose text equals argument <paramref name="valueArgument"/>
+    /// (strings, numbers and booleans alike); returns the condition and the name argument to bind.
+    /// </summary>
+    public abstract (string Condition, object NameArgument) JsonTextEquals(string column, int nameArgument, int valueArgument, string name);
+
     /// <summary>Whether a table of this name exists where the connection looks for unqualified names.</summary>
     public abstract Task<bool> TableExistsAsync(DbContext db, string table, CancellationToken cancellationToken);
 

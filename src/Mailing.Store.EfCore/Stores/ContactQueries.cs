@@ -89,32 +89,14 @@ internal static class ContactQueries
         var sql = db.GetService<ISqlGenerationHelper>();
         var table = sql.DelimitIdentifier(entityType.GetTableName()!, entityType.GetSchema());
         var column = sql.DelimitIdentifier("attributes");
-        var postgres = db.Database.IsNpgsql();
-        if (!postgres && !db.Database.IsSqlite())
-        {
-            throw new NotSupportedException($"Attribute filters are implemented for SQLite and PostgreSQL, not for {db.Database.ProviderName}.");
-        }
-
+        var dialect = Dialects.StoreDialect.For(db);
         var text = new System.Text.StringBuilder($"SELECT * FROM {table} WHERE {sql.DelimitIdentifier("client_id")} = {{0}}");
         var arguments = new List<object> { clientId };
         foreach (var (name, value) in attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
         {
-            var key = arguments.Count;
-            var expected = key + 1;
-            if (postgres)
-            {
-                // ->> yields the text of strings, numbers and booleans alike.
-                text.Append(System.Globalization.CultureInfo.InvariantCulture, $" AND (CAST({column} AS jsonb) ->> {{{key}}}) = {{{expected}}}");
-                arguments.Add(name);
-            }
-            else
-            {
-                // json_extract yields 1/0 for booleans; spell them as PostgreSQL does so both stores agree.
-                text.Append(System.Globalization.CultureInfo.InvariantCulture,
-                    $" AND (CASE json_type({column}, {{{key}}}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract({column}, {{{key}}}) AS TEXT) END) = {{{expected}}}");
-                arguments.Add($"$.\"{name}\"");
-            }
-
+            var (condition, nameArgument) = dialect.JsonTextEquals(column, arguments.Count, arguments.Count + 1, name);
+            text.Append(" AND ").Append(condition);
+            arguments.Add(nameArgument);
             arguments.Add(value ?? string.Empty);
         }
 

@@ -24,10 +24,6 @@ internal static class ContactWriteLock
 
     public static async Task AcquireAsync(DbContext db, MailingScope scope, CancellationToken cancellationToken)
     {
-        if (db.Database.IsNpgsql())
-        {
-            var key = Key(scope);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken).ConfigureAwait(false);
-        }
+        await Dialects.StoreDialect.For(db).LockForTransactionAsync(db, Key(scope), cancellationToken).ConfigureAwait(false);
     }
 }

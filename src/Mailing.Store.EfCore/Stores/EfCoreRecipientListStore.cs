@@ -1,6 +1,5 @@
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -26,7 +25,7 @@ internal sealed class EfCoreRecipientListStore<TContext>(
     private DbSet<RecipientListMemberEntity> Members => db.Set<RecipientListMemberEntity>();
 
     /// <summary>SQLite: one writer per database (see <see cref="SqliteWriteGate"/>).</summary>
-    public bool WritesOneAtATime => db.Database.IsSqlite();
+    public bool WritesOneAtATime => Dialects.StoreDialect.For(db).WritesOneAtATime;
 
     public Task<RecipientListUpsertResult> UpsertListAsync(MailingScope scope, string key, ListDefinitionWrite definition, CancellationToken cancellationToken)
     {
@@ -149,7 +148,7 @@ internal sealed class EfCoreRecipientListStore<TContext>(
     private async Task<(IMembershipWriter Writer, IAsyncEnumerable<MemberWrite> Items)> ChooseWriterAsync(
         IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken)
     {
-        if (!db.Database.IsNpgsql())
+        if (!Dialects.StoreDialect.For(db).HasSetBasedMembershipPath)
         {
             return (new BatchedMembershipWriter(db), members);
         }
@@ -164,14 +163,9 @@ internal sealed class EfCoreRecipientListStore<TContext>(
     /// <summary>Begins the run's transaction; a SQLite dry run reads in a deferred one, so it does not block writers.</summary>
     private async Task<IDbContextTransaction> BeginAsync(bool dryRun, CancellationToken cancellationToken)
     {
-        if (dryRun && db.Database.IsSqlite())
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var connection = (SqliteConnection)db.Database.GetDbConnection();
-            return (await db.Database.UseTransactionAsync(connection.BeginTransaction(deferred: true), cancellationToken).ConfigureAwait(false))!;
-        }
-
-        return await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        return dryRun
+            ? await Dialects.StoreDialect.For(db).BeginReadTransactionAsync(db, cancellationToken).ConfigureAwait(false)
+            : await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void EnsureNoAmbientTransaction()

@@ -37,7 +37,7 @@ internal sealed class SqliteWriteGate(TimeProvider time, IOptions<MailingEntityF
     /// <summary>Enters the database's gate (at once on other databases); dispose the result to leave it.</summary>
     public async Task<IDisposable> EnterAsync(DbContext db, CancellationToken cancellationToken)
     {
-        if (!db.Database.IsSqlite())
+        if (!Dialects.StoreDialect.For(db).WritesOneAtATime)
         {
             return Entered.None;
         }

@@ -283,6 +283,19 @@ public sealed class CampaignEndpointTests : SampleClientsTest
         Assert.Equal("completed", json.GetProperty("campaign").GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task The_sample_serves_the_dispatch_meter_in_prometheus_text_at_metrics()
+    {
+        await CompletedCampaignAsync(members: 1);
+
+        var response = await Acme.GetUrlAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("mailing_deliveries", text, StringComparison.Ordinal);
+        Assert.Contains("status=\"sent\"", text, StringComparison.Ordinal);
+    }
+
     // ---- deliveries, statistics, preview ----------------------------------------------------
 
     [Fact]
