@@ -69,6 +69,8 @@ internal static class DispatchHarness
         return 0;
     }
 
+    private static readonly int Senders = new DispatchOptions().SendersPerStream;
+
     private static int Int(string[] args, string name, int fallback) =>
         MembershipHarness.Argument(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
@@ -149,25 +151,37 @@ internal static class DispatchHarness
                 }
             }
         });
-        while (true)
+        // As many sender loops as the hosted service runs for one stream.
+        await Task.WhenAll(Enumerable.Range(0, Senders).Select(_ => Task.Run(async () =>
         {
-            var busy = await dispatcher.SendAsync(null, default);
-            await using var scope = services.CreateAsyncScope();
-            var status = (await scope.ServiceProvider.GetRequiredService<ICampaignService>().FindAsync(client, id))!.Status;
-            if (status is not (CampaignStatus.Sending or CampaignStatus.Scheduled))
+            while (true)
             {
-                break;
-            }
+                var busy = await dispatcher.SendAsync(null, default);
+                await using var scope = services.CreateAsyncScope();
+                var status = (await scope.ServiceProvider.GetRequiredService<ICampaignService>().FindAsync(client, id))!.Status;
+                if (status is not (CampaignStatus.Sending or CampaignStatus.Scheduled))
+                {
+                    return;
+                }
 
-            if (!busy)
-            {
-                await Task.Delay(5);
+                if (!busy)
+                {
+                    await Task.Delay(5);
+                }
             }
-        }
+        })));
 
         var elapsed = clock.Elapsed;
         await stop.CancelAsync();
-        await packer;
+        try
+        {
+            await packer;
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped mid-turn, as a host stopping would
+        }
+
         if (provider.Requests - before != n)
         {
             throw new InvalidOperationException($"The provider received {provider.Requests - before} requests for {n} messages.");

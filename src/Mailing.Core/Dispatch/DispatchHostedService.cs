@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Mailing.Dispatch;
 
 /// <summary>
-/// Runs the dispatcher in the host: one loop starts, expires and packs campaigns, and one sender loop per
-/// stream sends, so transactional mail never waits behind a bulk batch. An idle loop waits for the poll
+/// Runs the dispatcher in the host: one loop starts, expires and packs campaigns, and
+/// <see cref="DispatchOptions.SendersPerStream"/> sender loops per stream send, so transactional mail never waits
+/// behind a bulk batch. An idle loop waits for the poll
 /// interval or for a wake-up from this process. A failing turn is logged and retried; it never stops the host.
 /// </summary>
 internal sealed partial class DispatchHostedService(
@@ -17,10 +18,11 @@ internal sealed partial class DispatchHostedService(
     ILogger<DispatchHostedService> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        LoopAsync("maintenance", async ct => await dispatcher.RunMaintenanceAsync(ct).ConfigureAwait(false) | await dispatcher.PackAsync(ct).ConfigureAwait(false), stoppingToken),
-        LoopAsync("transactional", ct => dispatcher.SendAsync(MessageStream.Transactional, ct), stoppingToken),
-        LoopAsync("operational", ct => dispatcher.SendAsync(MessageStream.Operational, ct), stoppingToken),
-        LoopAsync("bulk", ct => dispatcher.SendAsync(MessageStream.Bulk, ct), stoppingToken));
+        [
+            LoopAsync("maintenance", async ct => await dispatcher.RunMaintenanceAsync(ct).ConfigureAwait(false) | await dispatcher.PackAsync(ct).ConfigureAwait(false), stoppingToken),
+            .. Enum.GetValues<MessageStream>().SelectMany(stream => Enumerable.Range(0, options.Value.SendersPerStream).Select(_ =>
+                LoopAsync(stream.ToString().ToLowerInvariant(), ct => dispatcher.SendAsync(stream, ct), stoppingToken))),
+        ]);
 
     private async Task LoopAsync(string name, Func<CancellationToken, Task<bool>> turn, CancellationToken stoppingToken)
     {

@@ -19,6 +19,13 @@ public sealed class DispatchOptions
     public int MaxConcurrency { get; set; } = 16;
 
     /// <summary>
+    /// Sender loops per stream in this host. Each claims its own batches, so one loop's sends overlap another's
+    /// database work (claiming, recording). Default 2.
+    /// </summary>
+    [Range(1, 64)]
+    public int SendersPerStream { get; set; } = 2;
+
+    /// <summary>
     /// How long a claim holds its deliveries (or a campaign being packed). A replica that dies mid-batch releases
     /// them when this runs out; another then sends them with the same idempotency keys. Default 2 min.
     /// </summary>

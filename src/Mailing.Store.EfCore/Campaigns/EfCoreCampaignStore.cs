@@ -488,6 +488,17 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         now = Micro(now);
+        if (_dialect is PostgresDialect)
+        {
+            var total = 0;
+            foreach (var client in outcomes.GroupBy(o => o.ClientId, StringComparer.Ordinal))
+            {
+                total += await RecordWithArraysAsync(client.Key, [.. client], now, cancellationToken).ConfigureAwait(false);
+            }
+
+            return total;
+        }
+
         var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
         var recorded = 0;
         foreach (var chunk in outcomes.Chunk(OutcomesPerStatement))
@@ -522,6 +533,39 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         }
 
         return recorded;
+    }
+
+    /// <summary>PostgreSQL: one client's outcomes in one statement, the rows sent as arrays.</summary>
+    private Task<int> RecordWithArraysAsync(string clientId, DeliveryOutcome[] outcomes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        var sent = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sent);
+        var suppressed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Suppressed);
+        static bool Final(DeliveryOutcome o) => o.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
+        return ExecuteAsync(
+            $"""
+            UPDATE {_tables.Deliveries} AS d
+            SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
+                last_error = coalesce(v.error, d.last_error), transport = coalesce(v.transport, d.transport),
+                provider_message_id = coalesce(v.provider_id, d.provider_message_id), terminal = v.terminal,
+                dispatched_at = CASE WHEN v.status = '{sent}' THEN coalesce(d.dispatched_at, @p0) ELSE d.dispatched_at END,
+                suppressed_at = CASE WHEN v.status = '{suppressed}' THEN coalesce(d.suppressed_at, @p0) ELSE d.suppressed_at END,
+                last_event_type = CASE WHEN v.terminal THEN CASE WHEN v.status = '{sent}' THEN 'dispatched' ELSE v.status END ELSE d.last_event_type END,
+                last_event_at = CASE WHEN v.terminal THEN @p0 ELSE d.last_event_at END,
+                lease_token = NULL, lock_version = d.lock_version + 1, updated_at = @p0
+            FROM unnest(@p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)
+                 AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, terminal)
+            WHERE d.client_id = @p1 AND d.id = v.id AND d.lease_token = v.token AND d.status = '{sending}'
+            """,
+            [
+                now, clientId,
+                outcomes.Select(o => o.DeliveryId).ToArray(), outcomes.Select(o => o.LeaseToken).ToArray(),
+                outcomes.Select(o => StoredEnum<DeliveryStatus>.Name(o.Status)).ToArray(), outcomes.Select(o => o.Attempts).ToArray(),
+                outcomes.Select(o => Final(o) ? (DateTimeOffset?)null : Micro(o.NextAttemptAt ?? now)).ToArray(),
+                outcomes.Select(o => Truncate(o.Error, 2000)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
+                outcomes.Select(o => Truncate(o.ProviderMessageId, 256)).ToArray(), outcomes.Select(Final).ToArray(),
+            ],
+            cancellationToken);
     }
 
     public Task<bool> TryCompleteAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken) =>
