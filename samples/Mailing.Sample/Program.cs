@@ -62,6 +62,9 @@ switch (transport.ToUpperInvariant())
         throw new InvalidOperationException($"Sample:Transport must be 'log', 'http' or 'smtp', not '{transport}'.");
 }
 
+// One-click unsubscribe: operational and bulk email carry a signed link to {Sample:Unsubscribe:BaseUrl}/{client}?token=….
+mailing.AddOneClickUnsubscribe(o => o.BaseUrl = new Uri(builder.Configuration["Sample:Unsubscribe:BaseUrl"] ?? "http://localhost:5000/unsubscribe"));
+
 // Metrics: the Mailing meter (deliveries by status, send latency) and ASP.NET's, in Prometheus text format at /metrics.
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
     .AddMeter("Mailing")
@@ -113,6 +116,7 @@ app.UseSwaggerUI(ui =>
 app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
 
 app.MapMailingEndpoints("/api").RequireAuthorization();
+app.MapMailingUnsubscribe("/unsubscribe");
 app.MapPrometheusScrapingEndpoint("/metrics");
 
 await app.RunAsync();

@@ -9,6 +9,8 @@ namespace Mailing.Tests.Sample;
 /// <summary>The sample with Sample:Transport = smtp, sending a campaign to a real SMTP server on 127.0.0.1.</summary>
 public sealed class SampleSmtpTransportTests
 {
+    private static readonly string[] CourseList = ["course"];
+
     [Fact]
     public async Task The_sample_sends_a_campaign_through_smtp_when_configured()
     {
@@ -27,7 +29,7 @@ public sealed class SampleSmtpTransportTests
         var created = await client.PostAsJsonAsync("/api/campaigns", new
         {
             name = "Start", channel = "email", stream = "operational", subjectTemplate = "Hi {{ contact.name }}",
-            bodyTemplate = "<p>The course starts Monday.</p>", audience = new { lists = new[] { "course" } },
+            bodyTemplate = "<p>The course starts Monday.</p>", audience = new { lists = CourseList },
         }, ct);
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString();
         var started = await client.PostAsync(new Uri($"/api/campaigns/{id}/send-now", UriKind.Relative), null, ct);
