@@ -48,7 +48,7 @@ internal sealed class DeliveryEventService(
             }
         }
 
-        var stored = await store.AppendAsync(clientId, [.. valid.Select(v => v.Event)], time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var stored = await store.AppendAsync(clientId, [.. valid.Select(v => v.Event)], time.GetUtcNow(), project: true, cancellationToken).ConfigureAwait(false);
         for (var j = 0; j < valid.Count; j++)
         {
             var (index, e) = valid[j];
@@ -160,10 +160,10 @@ internal sealed class DispatchEvents(IServiceScopeFactory scopes, TimeProvider t
                     Provider = Provider,
                     ProviderEventId = $"{o.DeliveryId:N}:{(t == DeliveryEventType.Dispatched ? "dispatched" : "suppressed")}",
                     Type = t,
-                    Timestamp = now,
+                    Timestamp = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero),
                     DeliveryId = o.DeliveryId,
                     ProviderMessageId = o.ProviderMessageId is { Length: > 0 } id ? id : null,
-                    Description = o.Error,
+                    Description = o.Error is { Length: > 2000 } error ? error[..2000] : o.Error,
                 });
             }
         }
@@ -179,8 +179,8 @@ internal sealed class DispatchEvents(IServiceScopeFactory scopes, TimeProvider t
             return;
         }
 
-        var service = scope.ServiceProvider.GetRequiredService<IDeliveryEventService>();
-        await service.IngestAsync(campaign.ClientId, events, cancellationToken).ConfigureAwait(false);
+        // Stored only: the outcome's own update already wrote dispatched_at / suppressed_at and the last event.
+        await store.AppendAsync(campaign.ClientId, events, now, project: false, cancellationToken).ConfigureAwait(false);
         var sent = events.Where(e => e.ProviderMessageId is not null).Select(e => e.ProviderMessageId!.Trim('<', '>')).ToList();
         await store.LinkOrphansAsync(campaign.ClientId, sent, cancellationToken).ConfigureAwait(false);
     }

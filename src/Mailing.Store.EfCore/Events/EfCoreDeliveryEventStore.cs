@@ -24,7 +24,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
     private DbSet<DeliveryEntity> Deliveries => db.Set<DeliveryEntity>();
 
     public async Task<IReadOnlyList<StoredEventResult>> AppendAsync(
-        string clientId, IReadOnlyList<DeliveryEventInput> events, DateTimeOffset now, CancellationToken cancellationToken)
+        string clientId, IReadOnlyList<DeliveryEventInput> events, DateTimeOffset now, bool project, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         var results = new StoredEventResult[events.Count];
@@ -105,7 +105,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             }
         }
 
-        var toProject = fresh.Where(f => f.Delivery is not null && inserted.Contains(f.Row.Id))
+        var toProject = fresh.Where(f => project && f.Delivery is not null && inserted.Contains(f.Row.Id))
             .GroupBy(f => f.Delivery!.Id)
             .Select(g => (g.Key, Events: g.Select(f => (StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList()));
         foreach (var (deliveryId, applied) in toProject)

@@ -52,19 +52,9 @@ internal sealed partial class SmtpMessageTransport : IMessageTransport, IAsyncDi
         {
             connection = await _pool.RentAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (Failure(e, message.DeliveryId, "waiting for or opening a connection", cancellationToken) is { } failure)
         {
-            return TimedOut("waiting for or opening a connection");
-        }
-        catch (SmtpCommandException e)
-        {
-            LogRefused(message.DeliveryId, (int)e.StatusCode, e.Message);
-            return SmtpFailures.FromReply(e);
-        }
-        catch (Exception e) when (SmtpFailures.IsConnectionFailure(e))
-        {
-            LogConnectionFailed(e, message.DeliveryId);
-            return SmtpFailures.FromConnection(e);
+            return failure;
         }
 
         var reusable = false;
@@ -74,19 +64,9 @@ internal sealed partial class SmtpMessageTransport : IMessageTransport, IAsyncDi
             reusable = true;
             return new TransportResult.Accepted(messageId);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (Failure(e, message.DeliveryId, "sending", cancellationToken) is { } failure)
         {
-            return TimedOut("sending");
-        }
-        catch (SmtpCommandException e)
-        {
-            LogRefused(message.DeliveryId, (int)e.StatusCode, e.Message);
-            return SmtpFailures.FromReply(e);
-        }
-        catch (Exception e) when (SmtpFailures.IsConnectionFailure(e))
-        {
-            LogConnectionFailed(e, message.DeliveryId);
-            return SmtpFailures.FromConnection(e);
+            return failure;
         }
         finally
         {
@@ -98,8 +78,26 @@ internal sealed partial class SmtpMessageTransport : IMessageTransport, IAsyncDi
 
     public void Dispose() => _pool.Dispose();
 
-    private TransportResult.Transient TimedOut(string stage) =>
-        new($"SMTP timed out after {_options.MessageTimeout.TotalSeconds:0.###} s {stage}.");
+    /// <summary>
+    /// The outcome of a failure at <paramref name="stage"/>: the per-message timeout and broken connections are transient,
+    /// a refusal as its reply code says; <see langword="null"/> for anything else (the caller's cancellation, bugs), which propagates.
+    /// </summary>
+    private TransportResult? Failure(Exception e, Guid deliveryId, string stage, CancellationToken cancellationToken)
+    {
+        switch (e)
+        {
+            case OperationCanceledException when !cancellationToken.IsCancellationRequested:
+                return new TransportResult.Transient($"SMTP timed out after {_options.MessageTimeout.TotalSeconds:0.###} s {stage}.");
+            case SmtpCommandException refused:
+                LogRefused(deliveryId, (int)refused.StatusCode, refused.Message);
+                return SmtpFailures.FromReply(refused);
+            case not null when SmtpFailures.IsConnectionFailure(e):
+                LogConnectionFailed(e, deliveryId);
+                return SmtpFailures.FromConnection(e);
+            default:
+                return null;
+        }
+    }
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "SMTP server refused delivery {DeliveryId}: {Code} {Reply}")]
     private partial void LogRefused(Guid deliveryId, int code, string reply);
