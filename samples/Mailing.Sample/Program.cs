@@ -52,7 +52,7 @@ switch (store.ToUpperInvariant())
 
 // Dispatch: campaigns send themselves in this process. Sample:Transport = log (default: each message to the log and
 // to Sample:Log:FilePath, default "sent-messages.jsonl") or http (seed 002's external send API at Sample:Http:BaseUrl,
-// bearer Sample:Http:Token).
+// bearer Sample:Http:Token) or smtp (Sample:Smtp:Host, Port, From, optional UserName/Password).
 mailing.AddDispatch();
 var transport = builder.Configuration["Sample:Transport"] ?? "log";
 switch (transport.ToUpperInvariant())
@@ -69,9 +69,27 @@ switch (transport.ToUpperInvariant())
             o.Token = builder.Configuration["Sample:Http:Token"];
         });
         break;
+    case "SMTP":
+        // Plain connection unless Sample:Smtp:Security says otherwise (auto, starttls, ssl), so a local test server works.
+        mailing.AddSmtpTransport(o =>
+        {
+            o.Host = builder.Configuration["Sample:Smtp:Host"]
+                ?? throw new InvalidOperationException("Sample:Transport is 'smtp' but Sample:Smtp:Host is not set.");
+            o.Port = builder.Configuration.GetValue("Sample:Smtp:Port", 25);
+            o.Security = builder.Configuration.GetValue("Sample:Smtp:Security", Mailing.Dispatch.Smtp.SmtpSecurity.None);
+            o.FromAddress = builder.Configuration["Sample:Smtp:From"]
+                ?? throw new InvalidOperationException("Sample:Transport is 'smtp' but Sample:Smtp:From is not set.");
+            o.FromName = builder.Configuration["Sample:Smtp:FromName"];
+            o.UserName = builder.Configuration["Sample:Smtp:UserName"];
+            o.Password = builder.Configuration["Sample:Smtp:Password"];
+        });
+        break;
     default:
-        throw new InvalidOperationException($"Sample:Transport must be 'log' or 'http', not '{transport}'.");
+        throw new InvalidOperationException($"Sample:Transport must be 'log', 'http' or 'smtp', not '{transport}'.");
 }
+
+// One-click unsubscribe: operational and bulk email carry a signed link to {Sample:Unsubscribe:BaseUrl}/{client}?token=….
+mailing.AddOneClickUnsubscribe(o => o.BaseUrl = new Uri(builder.Configuration["Sample:Unsubscribe:BaseUrl"] ?? "http://localhost:5000/unsubscribe"));
 
 // Metrics: the Mailing meter (deliveries by status, send latency) and ASP.NET's, in Prometheus text format at /metrics.
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -124,6 +142,7 @@ app.UseSwaggerUI(ui =>
 app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
 
 app.MapMailingEndpoints("/api").RequireAuthorization();
+app.MapMailingUnsubscribe("/unsubscribe");
 app.MapPrometheusScrapingEndpoint("/metrics");
 
 await app.RunAsync();

@@ -44,6 +44,8 @@ public static class MailingEndpointRouteBuilderExtensions
         ContactEndpoints.Map(group);
         AudienceEndpoints.Map(group);
         CampaignEndpoints.Map(group);
+        Mailing.AspNetCore.Suppressions.SuppressionEndpoints.Map(group);
+        Mailing.AspNetCore.Events.DeliveryEventEndpoints.Map(group);
         return group;
     }
 }

@@ -51,6 +51,8 @@ public static class MailingEntityFrameworkCoreBuilderExtensions
         builder.Services.TryAddScoped<IContactStore, EfCoreContactStore<TContext>>();
         builder.Services.TryAddScoped<IAudienceStore, EfCoreAudienceStore<TContext>>();
         builder.Services.TryAddScoped<ICampaignStore, EfCoreCampaignStore<TContext>>();
+        builder.Services.TryAddScoped<ISuppressionStore, Mailing.Store.EfCore.Suppressions.EfCoreSuppressionStore<TContext>>();
+        builder.Services.TryAddScoped<IDeliveryEventStore, Mailing.Store.EfCore.Events.EfCoreDeliveryEventStore<TContext>>();
         builder.Services.TryAddScoped<IMailingStoreInitializer, EfCoreStoreInitializer<TContext>>();
         return builder;
     }

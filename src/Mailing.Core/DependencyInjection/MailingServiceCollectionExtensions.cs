@@ -38,6 +38,10 @@ public static class MailingServiceCollectionExtensions
         services.TryAddScoped<IAudiencePager>(sp => sp.GetRequiredService<AudienceService>());
         services.TryAddScoped<ICampaignService, CampaignService>();
         services.TryAddSingleton<DispatchSignal>();
+        services.TryAddScoped<Mailing.Suppressions.ISuppressionService, Mailing.Suppressions.SuppressionService>();
+        services.TryAddScoped<Mailing.Events.IDeliveryEventService, Mailing.Events.DeliveryEventService>();
+        services.TryAddSingleton<Mailing.Suppressions.DispatchSuppressions>();
+        services.TryAddSingleton<Mailing.Events.DispatchEvents>();
         return new MailingBuilder(services);
     }
 }

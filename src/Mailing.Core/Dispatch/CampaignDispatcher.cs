@@ -23,7 +23,9 @@ internal sealed partial class CampaignDispatcher(
     IOptions<DispatchOptions> options,
     TimeProvider time,
     DispatchSignal signal,
-    ILogger<CampaignDispatcher> logger) : IDisposable
+    ILogger<CampaignDispatcher> logger,
+    Suppressions.DispatchSuppressions suppressions,
+    Events.DispatchEvents events) : IDisposable
 {
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly IMessageTransport[] _transports = [.. transports];
@@ -177,9 +179,12 @@ internal sealed partial class CampaignDispatcher(
         }
 
         var results = new SendResult[claimed.Count];
+        var suppressed = await suppressions.CheckAsync(campaign, claimed, cancellationToken).ConfigureAwait(false);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = CancellationToken.None };
         await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), parallel, async (i, _) =>
-            results[i] = await SendOneAsync(campaign, templates, transport, claimed[i], cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            results[i] = suppressed.TryGetValue(claimed[i].Delivery.Id, out var why)
+                ? new SendResult(new DeliveryOutcome(campaign.ClientId, claimed[i].Delivery.Id, claimed[i].LeaseToken, DeliveryStatus.Suppressed, claimed[i].Delivery.Attempts, Error: why), null)
+                : await SendOneAsync(campaign, templates, transport, claimed[i], cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
         // Recorded even when the host is stopping: the outcomes are facts, and a lost one would mean a second send.
         var recorded = await store.RecordOutcomesAsync([.. results.Select(r => r.Outcome)], time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
@@ -187,6 +192,8 @@ internal sealed partial class CampaignDispatcher(
         {
             LogOutcomesFenced(campaign.Id, results.Length - recorded);
         }
+
+        await events.RecordAsync(campaign, [.. results.Select(r => r.Outcome)], CancellationToken.None).ConfigureAwait(false);
 
         foreach (var result in results)
         {

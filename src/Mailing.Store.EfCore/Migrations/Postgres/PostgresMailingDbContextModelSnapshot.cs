@@ -404,6 +404,10 @@ namespace Mailing.Store.EfCore.Migrations.Postgres
 
                     b.HasKey("ClientId", "Id");
 
+                    b.HasIndex("ClientId", "ProviderMessageId")
+                        .HasDatabaseName("ix_mailing_deliveries_provider_message")
+                        .HasFilter("provider_message_id IS NOT NULL");
+
                     b.HasIndex("ClientId", "CampaignId", "ContactId")
                         .IsUnique()
                         .HasDatabaseName("ux_mailing_deliveries_contact");
@@ -562,6 +566,157 @@ namespace Mailing.Store.EfCore.Migrations.Postgres
                         .HasDatabaseName("ux_mailing_list_members_source_key");
 
                     b.ToTable("mailing_recipient_list_members", (string)null);
+                });
+
+            modelBuilder.Entity("Mailing.Store.EfCore.Events.DeliveryEventEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("CampaignId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<Guid?>("DeliveryId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("event_type");
+
+                    b.Property<string>("MtaResponse")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("mta_response");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderEventId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("provider_event_id");
+
+                    b.Property<string>("ProviderMessageId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("provider_message_id");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Recipient")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("recipient");
+
+                    b.Property<string>("RejectReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("reject_reason");
+
+                    b.HasKey("ClientId", "Id");
+
+                    b.HasIndex("ClientId", "DeliveryId")
+                        .HasDatabaseName("ix_mailing_delivery_events_delivery");
+
+                    b.HasIndex("ClientId", "ProviderMessageId")
+                        .HasDatabaseName("ix_mailing_delivery_events_orphans")
+                        .HasFilter("delivery_id IS NULL");
+
+                    b.HasIndex("ClientId", "Provider", "ProviderEventId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_mailing_delivery_events_provider_event");
+
+                    b.ToTable("mailing_delivery_events", (string)null);
+                });
+
+            modelBuilder.Entity("Mailing.Store.EfCore.Suppressions.SuppressionEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("address");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("Stream")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("stream");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ClientId", "Id");
+
+                    b.HasIndex("ClientId", "Address", "Scope", "Stream")
+                        .IsUnique()
+                        .HasDatabaseName("ux_mailing_suppressions_address");
+
+                    b.ToTable("mailing_suppressions", (string)null);
                 });
 
             modelBuilder.Entity("Mailing.Store.EfCore.Entities.ContactTagEntity", b =>

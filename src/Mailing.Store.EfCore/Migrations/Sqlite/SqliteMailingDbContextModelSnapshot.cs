@@ -399,6 +399,10 @@ namespace Mailing.Store.EfCore.Migrations.Sqlite
 
                     b.HasKey("ClientId", "Id");
 
+                    b.HasIndex("ClientId", "ProviderMessageId")
+                        .HasDatabaseName("ix_mailing_deliveries_provider_message")
+                        .HasFilter("provider_message_id IS NOT NULL");
+
                     b.HasIndex("ClientId", "CampaignId", "ContactId")
                         .IsUnique()
                         .HasDatabaseName("ux_mailing_deliveries_contact");
@@ -557,6 +561,157 @@ namespace Mailing.Store.EfCore.Migrations.Sqlite
                         .HasDatabaseName("ux_mailing_list_members_source_key");
 
                     b.ToTable("mailing_recipient_list_members", (string)null);
+                });
+
+            modelBuilder.Entity("Mailing.Store.EfCore.Events.DeliveryEventEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("CampaignId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<Guid?>("DeliveryId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_type");
+
+                    b.Property<string>("MtaResponse")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mta_response");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderEventId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_event_id");
+
+                    b.Property<string>("ProviderMessageId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_message_id");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Recipient")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recipient");
+
+                    b.Property<string>("RejectReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reject_reason");
+
+                    b.HasKey("ClientId", "Id");
+
+                    b.HasIndex("ClientId", "DeliveryId")
+                        .HasDatabaseName("ix_mailing_delivery_events_delivery");
+
+                    b.HasIndex("ClientId", "ProviderMessageId")
+                        .HasDatabaseName("ix_mailing_delivery_events_orphans")
+                        .HasFilter("delivery_id IS NULL");
+
+                    b.HasIndex("ClientId", "Provider", "ProviderEventId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_mailing_delivery_events_provider_event");
+
+                    b.ToTable("mailing_delivery_events", (string)null);
+                });
+
+            modelBuilder.Entity("Mailing.Store.EfCore.Suppressions.SuppressionEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scope");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<string>("Stream")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stream");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ClientId", "Id");
+
+                    b.HasIndex("ClientId", "Address", "Scope", "Stream")
+                        .IsUnique()
+                        .HasDatabaseName("ux_mailing_suppressions_address");
+
+                    b.ToTable("mailing_suppressions", (string)null);
                 });
 
             modelBuilder.Entity("Mailing.Store.EfCore.Entities.ContactTagEntity", b =>

@@ -1,0 +1,187 @@
+using Mailing.Stores;
+using Mailing.Suppressions;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mailing.Events;
+
+/// <summary>Takes in delivery events (validated per event), projects them, and turns bounces, complaints and unsubscribes into suppressions. Lifetime: scoped.</summary>
+public interface IDeliveryEventService
+{
+    /// <summary>Stores a batch: one result per event, in order; invalid events are rejected with their errors and nothing of them is written.</summary>
+    Task<IReadOnlyList<DeliveryEventResult>> IngestAsync(string clientId, IReadOnlyList<DeliveryEventInput> events, CancellationToken cancellationToken);
+
+    /// <summary>Reads a provider's webhook with its registered <see cref="IDeliveryEventNormalizer"/> and stores the events.</summary>
+    /// <exception cref="MailingNotFoundException">No normalizer is registered for <paramref name="provider"/>.</exception>
+    /// <exception cref="MailingValidationException">The request's signature or payload was refused (field <c>Signature</c>).</exception>
+    Task<IReadOnlyList<DeliveryEventResult>> IngestWebhookAsync(string clientId, string provider, WebhookRequest request, CancellationToken cancellationToken);
+
+    /// <summary>A delivery's events, oldest first.</summary>
+    /// <exception cref="MailingNotFoundException">The client has no such delivery in that campaign.</exception>
+    Task<IReadOnlyList<DeliveryEvent>> ListAsync(string clientId, Guid campaignId, Guid deliveryId, CancellationToken cancellationToken);
+}
+
+internal sealed class DeliveryEventService(
+    IDeliveryEventStore store, ISuppressionService suppressions, IEnumerable<IDeliveryEventNormalizer> normalizers, TimeProvider time) : IDeliveryEventService
+{
+    public const int MaxBatch = 10_000;
+
+    public async Task<IReadOnlyList<DeliveryEventResult>> IngestAsync(string clientId, IReadOnlyList<DeliveryEventInput> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count > MaxBatch)
+        {
+            throw new MailingValidationException("Events", $"A batch holds at most {MaxBatch} events.");
+        }
+
+        var results = new DeliveryEventResult[events.Count];
+        var valid = new List<(int Index, DeliveryEventInput Event)>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var errors = Validate(events[i]);
+            if (errors.Count > 0)
+            {
+                results[i] = new DeliveryEventResult(i, DeliveryEventOutcome.Rejected, Errors: errors);
+            }
+            else
+            {
+                valid.Add((i, Normalize(events[i])));
+            }
+        }
+
+        var stored = await store.AppendAsync(clientId, [.. valid.Select(v => v.Event)], time.GetUtcNow(), project: true, cancellationToken).ConfigureAwait(false);
+        for (var j = 0; j < valid.Count; j++)
+        {
+            var (index, e) = valid[j];
+            var s = stored[j];
+            results[index] = s.Outcome == DeliveryEventOutcome.Rejected
+                ? new DeliveryEventResult(index, s.Outcome, Errors: new Dictionary<string, string[]> { ["DeliveryId"] = ["This client has no such delivery."] })
+                : new DeliveryEventResult(index, s.Outcome, s.EventId, s.DeliveryId);
+            if (s.Outcome is DeliveryEventOutcome.Applied or DeliveryEventOutcome.Orphaned && s.Recipient is { Length: > 0 } recipient
+                && ReasonFor(e) is { } reason)
+            {
+                await suppressions.SuppressAsync(clientId, recipient, reason, $"event:{e.Provider}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return results;
+    }
+
+    public Task<IReadOnlyList<DeliveryEventResult>> IngestWebhookAsync(string clientId, string provider, WebhookRequest request, CancellationToken cancellationToken)
+    {
+        var normalizer = normalizers.LastOrDefault(n => string.Equals(n.Provider, provider, StringComparison.OrdinalIgnoreCase))
+            ?? throw new MailingNotFoundException($"No webhook normalizer is registered for '{provider}'.");
+        var normalized = normalizer.Normalize(request);
+        return normalized.Error is { } error
+            ? throw new MailingValidationException("Signature", error)
+            : IngestAsync(clientId, normalized.Events, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DeliveryEvent>> ListAsync(string clientId, Guid campaignId, Guid deliveryId, CancellationToken cancellationToken) =>
+        await store.ListAsync(clientId, campaignId, deliveryId, cancellationToken).ConfigureAwait(false)
+        ?? throw new MailingNotFoundException("No such delivery.");
+
+    /// <summary>The suppression an event calls for, if any.</summary>
+    internal static SuppressionReason? ReasonFor(DeliveryEventInput e) => e.Type switch
+    {
+        DeliveryEventType.Bounced => SuppressionReason.HardBounce,
+        DeliveryEventType.Complained => SuppressionReason.Complaint,
+        DeliveryEventType.Unsubscribed => SuppressionReason.Unsubscribe,
+        DeliveryEventType.Rejected when e.RejectReason == RejectReason.Bounced => SuppressionReason.HardBounce,
+        DeliveryEventType.Rejected when e.RejectReason == RejectReason.Invalid => SuppressionReason.InvalidRecipient,
+        DeliveryEventType.Rejected when e.RejectReason == RejectReason.Spam => SuppressionReason.Complaint,
+        DeliveryEventType.Rejected when e.RejectReason == RejectReason.Unsubscribed => SuppressionReason.Unsubscribe,
+        _ => null,
+    };
+
+    private static Dictionary<string, string[]> Validate(DeliveryEventInput e)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok)
+            {
+                errors[field] = [message];
+            }
+        }
+
+        Check(!string.IsNullOrWhiteSpace(e.Provider) && e.Provider.Length <= 64, "Provider", "A provider name of 1 to 64 characters is required.");
+        Check(!string.IsNullOrWhiteSpace(e.ProviderEventId) && e.ProviderEventId.Length <= 256, "ProviderEventId", "The provider's event id (1 to 256 characters) is required.");
+        Check(e.Type is not null, "Type", "The event type is required.");
+        Check(e.Timestamp is not null, "Timestamp", "The event's time is required.");
+        Check(e.ProviderMessageId is null || (e.ProviderMessageId.Length is > 0 and <= 256), "ProviderMessageId", "The provider message id must be 1 to 256 characters.");
+        Check(e.Recipient is null || e.Recipient.Length <= 254, "Recipient", "The recipient must be at most 254 characters.");
+        Check(e.DeliveryId is not null || e.ProviderMessageId is not null || e.Recipient is not null, "ProviderMessageId",
+            "An event needs a providerMessageId, a deliveryId or a recipient to be about someone.");
+        return errors;
+    }
+
+    private static DeliveryEventInput Normalize(DeliveryEventInput e)
+    {
+        var at = e.Timestamp!.Value.ToUniversalTime();
+        return e with
+        {
+            Provider = e.Provider!.Trim().ToLowerInvariant(),
+            ProviderEventId = e.ProviderEventId!.Trim(),
+            ProviderMessageId = e.ProviderMessageId?.Trim().Trim('<', '>'),
+            Timestamp = new DateTimeOffset(at.Ticks - (at.Ticks % 10), TimeSpan.Zero), // microseconds, as PostgreSQL keeps them
+            Recipient = e.Recipient?.Trim().ToLowerInvariant(),
+            Description = Truncate(e.Description, 2000),
+            MtaResponse = Truncate(e.MtaResponse, 2000),
+        };
+    }
+
+    private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
+}
+
+/// <summary>
+/// Records the pipeline's own events (dispatched, suppressed) after a batch's outcomes are stored, and links events
+/// that arrived before their message was known. Lifetime: singleton (opens a scope per batch).
+/// </summary>
+internal sealed class DispatchEvents(IServiceScopeFactory scopes, TimeProvider time)
+{
+    public const string Provider = "mailing";
+
+    public async Task RecordAsync(Campaign campaign, IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var events = new List<DeliveryEventInput>();
+        var now = time.GetUtcNow();
+        foreach (var o in outcomes)
+        {
+            var type = o.Status switch
+            {
+                DeliveryStatus.Sent => DeliveryEventType.Dispatched,
+                DeliveryStatus.Suppressed => DeliveryEventType.Suppressed,
+                _ => (DeliveryEventType?)null,
+            };
+            if (type is { } t)
+            {
+                events.Add(new DeliveryEventInput
+                {
+                    Provider = Provider,
+                    ProviderEventId = $"{o.DeliveryId:N}:{(t == DeliveryEventType.Dispatched ? "dispatched" : "suppressed")}",
+                    Type = t,
+                    Timestamp = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero),
+                    DeliveryId = o.DeliveryId,
+                    ProviderMessageId = o.ProviderMessageId is { Length: > 0 } id ? id : null,
+                    Description = o.Error is { Length: > 2000 } error ? error[..2000] : o.Error,
+                });
+            }
+        }
+
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        if (scope.ServiceProvider.GetService<IDeliveryEventStore>() is not { } store)
+        {
+            return;
+        }
+
+        // Stored only: the outcome's own update already wrote dispatched_at / suppressed_at and the last event.
+        await store.AppendAsync(campaign.ClientId, events, now, project: false, cancellationToken).ConfigureAwait(false);
+        var sent = events.Where(e => e.ProviderMessageId is not null).Select(e => e.ProviderMessageId!.Trim('<', '>')).ToList();
+        await store.LinkOrphansAsync(campaign.ClientId, sent, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,330 @@
+using System.Text.Json;
+using Mailing.Events;
+using Mailing.Store.EfCore.Campaigns;
+using Mailing.Store.EfCore.Entities;
+using Mailing.Store.EfCore.Stores;
+using Mailing.Stores;
+using Microsoft.EntityFrameworkCore;
+
+namespace Mailing.Store.EfCore.Events;
+
+/// <summary>
+/// The EF Core delivery event store. Lifetime: scoped, sharing the scope's <typeparamref name="TContext"/>.
+/// A batch is deduplicated against itself and the stored events, inserted in one statement batch (falling back to
+/// one insert per event when a concurrent writer stored one of them first), then projected per delivery with an
+/// optimistic update (<c>WHERE lock_version = @read</c>) that re-reads and retries when another writer got there first.
+/// </summary>
+internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliveryEventStore
+    where TContext : DbContext
+{
+    private const int MaxProjectionAttempts = 200;
+
+    private DbSet<DeliveryEventEntity> Events => db.Set<DeliveryEventEntity>();
+
+    private DbSet<DeliveryEntity> Deliveries => db.Set<DeliveryEntity>();
+
+    public async Task<IReadOnlyList<StoredEventResult>> AppendAsync(
+        string clientId, IReadOnlyList<DeliveryEventInput> events, DateTimeOffset now, bool project, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var results = new StoredEventResult[events.Count];
+        if (events.Count == 0)
+        {
+            return results;
+        }
+
+        // Duplicates: of an earlier event of this batch, or of a stored one.
+        var firstOfKey = new Dictionary<(string, string), int>();
+        var providers = events.Select(e => e.Provider!).Distinct().ToList();
+        var eventIds = events.Select(e => e.ProviderEventId!).Distinct().ToList();
+        var stored = (await Events.AsNoTracking()
+                .Where(e => e.ClientId == clientId && providers.Contains(e.Provider) && eventIds.Contains(e.ProviderEventId))
+                .Select(e => new { e.Provider, e.ProviderEventId, e.Id, e.DeliveryId, e.Recipient })
+                .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .ToDictionary(e => (e.Provider, e.ProviderEventId));
+
+        // Deliveries, by id and by provider message id, of this client only.
+        var deliveryIds = events.Where(e => e.DeliveryId is not null).Select(e => e.DeliveryId!.Value).Distinct().ToList();
+        var messageIds = events.Where(e => e.DeliveryId is null && e.ProviderMessageId is not null).Select(e => e.ProviderMessageId!).Distinct().ToList();
+        var deliveries = await Deliveries.AsNoTracking()
+            .Where(d => d.ClientId == clientId && (deliveryIds.Contains(d.Id) || (d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))))
+            .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var byId = deliveries.ToDictionary(d => d.Id);
+        var byMessageId = deliveries.Where(d => d.ProviderMessageId is not null).GroupBy(d => d.ProviderMessageId!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+        var fresh = new List<(int Index, DeliveryEventEntity Row, LinkedDelivery? Delivery)>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            var key = (e.Provider!, e.ProviderEventId!);
+            if (stored.TryGetValue(key, out var old))
+            {
+                results[i] = new StoredEventResult(DeliveryEventOutcome.Duplicate, old.Id, old.DeliveryId, old.Recipient, null);
+                continue;
+            }
+
+            if (firstOfKey.TryGetValue(key, out var first))
+            {
+                results[i] = results[first] with { Outcome = DeliveryEventOutcome.Duplicate };
+                continue;
+            }
+
+            LinkedDelivery? delivery = null;
+            if (e.DeliveryId is { } named)
+            {
+                if (!byId.TryGetValue(named, out delivery))
+                {
+                    results[i] = new StoredEventResult(DeliveryEventOutcome.Rejected, null, null, null, null);
+                    continue;
+                }
+            }
+            else if (e.ProviderMessageId is { } messageId)
+            {
+                byMessageId.TryGetValue(messageId, out delivery);
+            }
+
+            var row = ToEntity(clientId, e, delivery, now);
+            firstOfKey[key] = i;
+            fresh.Add((i, row, delivery));
+            results[i] = new StoredEventResult(
+                delivery is null ? DeliveryEventOutcome.Orphaned : DeliveryEventOutcome.Applied, row.Id, delivery?.Id,
+                row.Recipient ?? delivery?.Recipient, delivery is null ? null : StoredEnum<MessageStream>.Parse(delivery.Stream));
+        }
+
+        var inserted = await InsertAsync(fresh.Select(f => f.Row).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var (index, row, _) in fresh)
+        {
+            if (!inserted.Contains(row.Id))
+            {
+                var winner = await Events.AsNoTracking()
+                    .Where(e => e.ClientId == clientId && e.Provider == row.Provider && e.ProviderEventId == row.ProviderEventId)
+                    .Select(e => new { e.Id, e.DeliveryId }).SingleAsync(cancellationToken).ConfigureAwait(false);
+                results[index] = results[index] with { Outcome = DeliveryEventOutcome.Duplicate, EventId = winner.Id, DeliveryId = winner.DeliveryId };
+            }
+        }
+
+        var toProject = fresh.Where(f => project && f.Delivery is not null && inserted.Contains(f.Row.Id))
+            .GroupBy(f => f.Delivery!.Id)
+            .Select(g => (g.Key, Events: g.Select(f => (StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList()));
+        foreach (var (deliveryId, applied) in toProject)
+        {
+            await ProjectAsync(clientId, deliveryId, applied, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    public async Task<int> LinkOrphansAsync(string clientId, IReadOnlyCollection<string> providerMessageIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(providerMessageIds);
+        if (providerMessageIds.Count == 0)
+        {
+            return 0;
+        }
+
+        var ids = providerMessageIds.ToList();
+        var orphans = await Events.AsNoTracking()
+            .Where(e => e.ClientId == clientId && e.DeliveryId == null && e.ProviderMessageId != null && ids.Contains(e.ProviderMessageId))
+            .Select(e => new { e.Id, e.ProviderMessageId, e.EventType, e.OccurredAt })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (orphans.Count == 0)
+        {
+            return 0;
+        }
+
+        var orphanMessageIds = orphans.Select(o => o.ProviderMessageId!).Distinct().ToList();
+        var deliveries = await Deliveries.AsNoTracking()
+            .Where(d => d.ClientId == clientId && d.ProviderMessageId != null && orphanMessageIds.Contains(d.ProviderMessageId))
+            .Select(d => new { d.Id, d.CampaignId, d.ProviderMessageId })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var linked = 0;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var delivery in deliveries)
+        {
+            var mine = orphans.Where(o => o.ProviderMessageId == delivery.ProviderMessageId).ToList();
+            var eventIds = mine.Select(o => o.Id).ToList();
+
+            // Only the writer that links an orphan projects it, so two linkers never apply it twice (applying is idempotent anyway).
+            var changed = await Events.Where(e => e.ClientId == clientId && eventIds.Contains(e.Id) && e.DeliveryId == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(e => e.DeliveryId, delivery.Id).SetProperty(e => e.CampaignId, delivery.CampaignId), cancellationToken)
+                .ConfigureAwait(false);
+            if (changed == 0)
+            {
+                continue;
+            }
+
+            linked += changed;
+            await ProjectAsync(clientId, delivery.Id, [.. mine.Select(o => (StoredEnum<DeliveryEventType>.Parse(o.EventType), o.OccurredAt))], now, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        return linked;
+    }
+
+    public async Task<IReadOnlyList<DeliveryEvent>?> ListAsync(string clientId, Guid campaignId, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        if (!await Deliveries.AnyAsync(d => d.ClientId == clientId && d.Id == deliveryId && d.CampaignId == campaignId, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var rows = await Events.AsNoTracking().Where(e => e.ClientId == clientId && e.DeliveryId == deliveryId)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.OrderBy(r => r.OccurredAt).ThenBy(r => r.Id).Select(ToModel)];
+    }
+
+    public async Task<DeliveryProjection?> FindProjectionAsync(string clientId, Guid deliveryId, CancellationToken cancellationToken) =>
+        await ReadProjectionAsync(clientId, deliveryId, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Folds the events into the delivery's projection: read, fold, write if the version is unchanged, else again.</summary>
+    private async Task ProjectAsync(
+        string clientId, Guid deliveryId, IReadOnlyList<(DeliveryEventType Type, DateTimeOffset At)> applied, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = await ReadProjectionAsync(clientId, deliveryId, cancellationToken).ConfigureAwait(false);
+            if (before is null)
+            {
+                return;
+            }
+
+            var after = applied.Aggregate(before, (p, e) => DeliveryProjectionRules.Apply(p, e.Type, e.At));
+            if (!DeliveryProjectionRules.Changed(before, after))
+            {
+                return;
+            }
+
+            var lastType = after.LastEventType is { } t ? StoredEnum<DeliveryEventType>.Name(t) : null;
+            var version = before.LockVersion;
+            var written = await Deliveries
+                .Where(d => d.ClientId == clientId && d.Id == deliveryId && d.LockVersion == version)
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(d => d.DispatchedAt, after.DispatchedAt)
+                    .SetProperty(d => d.DeliveredAt, after.DeliveredAt)
+                    .SetProperty(d => d.BouncedAt, after.BouncedAt)
+                    .SetProperty(d => d.ComplainedAt, after.ComplainedAt)
+                    .SetProperty(d => d.SuppressedAt, after.SuppressedAt)
+                    .SetProperty(d => d.Terminal, after.Terminal)
+                    .SetProperty(d => d.LastEventType, lastType)
+                    .SetProperty(d => d.LastEventAt, after.LastEventAt)
+                    .SetProperty(d => d.LockVersion, version + 1)
+                    .SetProperty(d => d.UpdatedAt, now), cancellationToken)
+                .ConfigureAwait(false);
+            if (written == 1)
+            {
+                return;
+            }
+
+            if (attempt >= MaxProjectionAttempts)
+            {
+                throw new ConcurrencyException($"Delivery {deliveryId}'s projection kept changing under {attempt} attempts to update it.");
+            }
+
+            await Task.Delay(Random.Shared.Next(0, Math.Min(50, attempt * 2)), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<DeliveryProjection?> ReadProjectionAsync(string clientId, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        var row = await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && d.Id == deliveryId)
+            .Select(d => new
+            {
+                d.DispatchedAt, d.DeliveredAt, d.BouncedAt, d.ComplainedAt, d.SuppressedAt, d.Terminal, d.LastEventType, d.LastEventAt, d.LockVersion,
+            })
+            .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return row is null ? null : new DeliveryProjection
+        {
+            DeliveryId = deliveryId,
+            DispatchedAt = row.DispatchedAt,
+            DeliveredAt = row.DeliveredAt,
+            BouncedAt = row.BouncedAt,
+            ComplainedAt = row.ComplainedAt,
+            SuppressedAt = row.SuppressedAt,
+            Terminal = row.Terminal,
+            LastEventType = row.LastEventType is { } t ? StoredEnum<DeliveryEventType>.Parse(t) : null,
+            LastEventAt = row.LastEventAt,
+            LockVersion = row.LockVersion,
+        };
+    }
+
+    /// <summary>Inserts the rows; the ids of those stored (a row another writer stored first is left out).</summary>
+    private async Task<HashSet<Guid>> InsertAsync(List<DeliveryEventEntity> rows, CancellationToken cancellationToken)
+    {
+        var inserted = new HashSet<Guid>();
+        if (rows.Count == 0)
+        {
+            return inserted;
+        }
+
+        try
+        {
+            Events.AddRange(rows);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            inserted.UnionWith(rows.Select(r => r.Id));
+            return inserted;
+        }
+        catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+        {
+            db.ChangeTracker.Clear();
+        }
+
+        foreach (var row in rows)
+        {
+            try
+            {
+                Events.Add(row);
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                inserted.Add(row.Id);
+            }
+            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+            {
+                // A concurrent writer stored this event first: it is a duplicate.
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        return inserted;
+    }
+
+    private static DeliveryEventEntity ToEntity(string clientId, DeliveryEventInput e, LinkedDelivery? delivery, DateTimeOffset now) => new()
+    {
+        ClientId = clientId,
+        Id = Guid.CreateVersion7(now),
+        Provider = e.Provider!,
+        ProviderEventId = e.ProviderEventId!,
+        EventType = StoredEnum<DeliveryEventType>.Name(e.Type!.Value),
+        OccurredAt = e.Timestamp!.Value,
+        ReceivedAt = now,
+        ProviderMessageId = e.ProviderMessageId,
+        DeliveryId = delivery?.Id,
+        CampaignId = delivery?.CampaignId,
+        Recipient = e.Recipient,
+        RejectReason = e.RejectReason is { } r ? StoredEnum<RejectReason>.Name(r) : null,
+        Description = e.Description,
+        MtaResponse = e.MtaResponse,
+        Payload = e.Payload is { ValueKind: not JsonValueKind.Undefined } payload ? payload.GetRawText() : null,
+    };
+
+    private static DeliveryEvent ToModel(DeliveryEventEntity e) => new()
+    {
+        Id = e.Id,
+        Provider = e.Provider,
+        ProviderEventId = e.ProviderEventId,
+        Type = StoredEnum<DeliveryEventType>.Parse(e.EventType),
+        Timestamp = e.OccurredAt,
+        ReceivedAt = e.ReceivedAt,
+        ProviderMessageId = e.ProviderMessageId,
+        DeliveryId = e.DeliveryId,
+        Recipient = e.Recipient,
+        RejectReason = e.RejectReason is { } r ? StoredEnum<RejectReason>.Parse(r) : null,
+        Description = e.Description,
+        MtaResponse = e.MtaResponse,
+    };
+
+    private sealed record LinkedDelivery(Guid Id, Guid CampaignId, string Recipient, string Stream, string? ProviderMessageId);
+}

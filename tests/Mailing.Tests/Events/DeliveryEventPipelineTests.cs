@@ -1,0 +1,333 @@
+using Mailing.Campaigns;
+using Mailing.Contacts;
+using Mailing.Dispatch;
+using Mailing.Events;
+using Mailing.Stores;
+using Mailing.Suppressions;
+using Mailing.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mailing.Tests.Events;
+
+/// <summary>Delivery events, their projection and suppressions, on a real store with the dispatch pipeline under a fake clock.</summary>
+public abstract class DeliveryEventPipelineTests : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+
+    protected FakeTimeProvider Time { get; } = new(T0);
+
+    protected string Client { get; } = $"client-{Guid.NewGuid():N}";
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected ServiceProvider Services { get; private set; } = null!;
+
+    internal RecordingTransport Transport { get; private set; } = null!;
+
+    protected abstract Task UseStoreAsync(MailingBuilder builder);
+
+    public async ValueTask InitializeAsync()
+    {
+        Transport = new RecordingTransport(Time, MessageChannel.Email) { Answer = m => new TransportResult.Accepted($"msg-{m.Address}") };
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(Time).AddSingleton<IMessageTransport>(Transport);
+        var mailing = services.AddMailing();
+        await UseStoreAsync(mailing);
+        mailing.AddDispatch(o => o.BatchSize = 25);
+        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task A_webhook_retry_is_a_duplicate_and_changes_nothing()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+        var delivered = Event("e1", DeliveryEventType.Delivered, T0.AddMinutes(1), delivery);
+        await IngestAsync(delivered);
+        var before = await ProjectionAsync(delivery.Id);
+
+        var retry = await IngestAsync(delivered);
+
+        Assert.Equal(DeliveryEventOutcome.Duplicate, Assert.Single(retry).Outcome);
+        Assert.Equal(before, await ProjectionAsync(delivery.Id));
+        Assert.Single(await HistoryAsync(delivery), e => e.ProviderEventId == "e1");
+    }
+
+    [Fact]
+    public async Task A_late_older_event_moves_neither_the_last_event_type_nor_its_time()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+
+        await IngestAsync(Event("e2", DeliveryEventType.Delivered, T0.AddMinutes(10), delivery));
+        await IngestAsync(Event("e1", DeliveryEventType.Sent, T0.AddMinutes(5), delivery));
+
+        var projection = await ProjectionAsync(delivery.Id);
+        Assert.Equal((DeliveryEventType.Delivered, T0.AddMinutes(10)), (projection.LastEventType, projection.LastEventAt));
+        Assert.Equal(T0.AddMinutes(10), projection.DeliveredAt);
+        Assert.True(projection.Terminal);
+    }
+
+    [Fact]
+    public async Task Each_at_column_is_written_once()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+
+        await IngestAsync(Event("d1", DeliveryEventType.Delivered, T0.AddMinutes(3), delivery));
+        await IngestAsync(Event("d2", DeliveryEventType.Delivered, T0.AddMinutes(9), delivery));
+
+        Assert.Equal(T0.AddMinutes(3), (await ProjectionAsync(delivery.Id)).DeliveredAt);
+    }
+
+    [Fact]
+    public async Task An_event_for_an_unknown_message_is_kept_and_linked_when_the_delivery_appears()
+    {
+        await ContactsAsync(1);
+        var early = await IngestAsync(new DeliveryEventInput
+        {
+            Provider = "mailgun", ProviderEventId = "early", Type = DeliveryEventType.Delivered, Timestamp = T0.AddMinutes(2), ProviderMessageId = "msg-c0@example.com",
+        });
+        Assert.Equal(DeliveryEventOutcome.Orphaned, Assert.Single(early).Outcome);
+
+        var delivery = (await SendCampaignAsync(0)).Single();
+
+        var history = await HistoryAsync(delivery);
+        Assert.Contains(history, e => e.ProviderEventId == "early" && e.DeliveryId == delivery.Id);
+        Assert.Equal(T0.AddMinutes(2), (await ProjectionAsync(delivery.Id)).DeliveredAt);
+    }
+
+    [Fact]
+    public async Task A_bounce_suppresses_the_address_for_every_stream_and_marks_the_contact()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+
+        await IngestAsync(Event("b1", DeliveryEventType.Bounced, T0.AddMinutes(1), delivery));
+
+        var suppressed = await SuppressedAsync([delivery.Recipient], MessageStream.Transactional);
+        Assert.Equal(SuppressionReason.HardBounce, suppressed[delivery.Recipient]);
+        await using var scope = Services.CreateAsyncScope();
+        var contact = await scope.ServiceProvider.GetRequiredService<IContactService>().FindAsync(MailingScope.ForClient(Client), delivery.ContactId, Ct);
+        Assert.Equal(ContactStatus.Suppressed, contact!.Status);
+    }
+
+    [Fact]
+    public async Task An_unsubscribe_suppresses_operational_and_bulk_mail_but_not_transactional()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+
+        await IngestAsync(Event("u1", DeliveryEventType.Unsubscribed, T0.AddMinutes(1), delivery));
+
+        Assert.Contains(delivery.Recipient, (await SuppressedAsync([delivery.Recipient], MessageStream.Bulk)).Keys);
+        Assert.Contains(delivery.Recipient, (await SuppressedAsync([delivery.Recipient], MessageStream.Operational)).Keys);
+        Assert.Empty(await SuppressedAsync([delivery.Recipient], MessageStream.Transactional));
+    }
+
+    [Fact]
+    public async Task A_suppression_made_while_a_campaign_sends_stops_the_remaining_sends_to_that_address()
+    {
+        var contacts = await ContactsAsync(60);
+        var campaign = await CreateCampaignAsync();
+        await Dispatcher.RunMaintenanceAsync(Ct);
+        await Dispatcher.PackAsync(Ct);
+        await Dispatcher.SendAsync(null, Ct); // the first batch of 25 goes out
+        Assert.Equal(25, Transport.Handed.Count);
+        var later = contacts.First(c => Transport.Handed.All(h => h.Message.Address != c.Email));
+
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ISuppressionService>().PutAsync(Client, later.Email!, new SuppressionInput(), Ct);
+        }
+
+        await Dispatcher.DrainAsync(Ct);
+
+        Assert.Equal(59, Transport.Handed.Count);
+        Assert.DoesNotContain(Transport.Handed, h => h.Message.Address == later.Email);
+        var deliveries = await DeliveriesAsync(campaign.Id);
+        var blocked = Assert.Single(deliveries, d => d.ContactId == later.Id);
+        Assert.Equal(DeliveryStatus.Suppressed, blocked.Status);
+        Assert.Contains(await HistoryAsync(blocked), e => e.Type == DeliveryEventType.Suppressed);
+        Assert.NotNull((await ProjectionAsync(blocked.Id)).SuppressedAt);
+    }
+
+    [Fact]
+    public async Task Another_clients_events_cannot_touch_this_clients_deliveries()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+        var before = await ProjectionAsync(delivery.Id);
+        await using var scope = Services.CreateAsyncScope();
+        var events = scope.ServiceProvider.GetRequiredService<IDeliveryEventService>();
+
+        var byId = await events.IngestAsync("intruder", [Event("x1", DeliveryEventType.Complained, T0.AddMinutes(1), delivery)], Ct);
+        var byMessage = await events.IngestAsync("intruder", [Event("x2", DeliveryEventType.Complained, T0.AddMinutes(1), delivery) with { DeliveryId = null }], Ct);
+
+        Assert.Equal(DeliveryEventOutcome.Rejected, Assert.Single(byId).Outcome);
+        Assert.Equal(DeliveryEventOutcome.Orphaned, Assert.Single(byMessage).Outcome);
+        Assert.Equal(before, await ProjectionAsync(delivery.Id));
+        Assert.Empty(await SuppressedAsync([delivery.Recipient], MessageStream.Bulk));
+        await Assert.ThrowsAsync<MailingNotFoundException>(() => events.ListAsync("intruder", delivery.CampaignId, delivery.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Invalid_events_are_rejected_per_event_naming_the_field_and_the_rest_are_stored()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+
+        var results = await IngestAsync(
+            Event("ok", DeliveryEventType.Opened, T0.AddMinutes(1), delivery),
+            Event("", DeliveryEventType.Opened, T0.AddMinutes(1), delivery) with { Timestamp = null });
+
+        Assert.Equal(DeliveryEventOutcome.Applied, results[0].Outcome);
+        Assert.Equal(DeliveryEventOutcome.Rejected, results[1].Outcome);
+        Assert.Equal(["ProviderEventId", "Timestamp"], results[1].Errors!.Keys.Order());
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    internal CampaignDispatcher Dispatcher => Services.GetRequiredService<CampaignDispatcher>();
+
+    protected static DeliveryEventInput Event(string id, DeliveryEventType type, DateTimeOffset at, Delivery delivery) => new()
+    {
+        Provider = "mailgun",
+        ProviderEventId = id,
+        Type = type,
+        Timestamp = at,
+        DeliveryId = delivery.Id,
+        ProviderMessageId = delivery.ProviderMessageId,
+        Recipient = delivery.Recipient,
+    };
+
+    protected async Task<IReadOnlyList<DeliveryEventResult>> IngestAsync(params DeliveryEventInput[] events)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IDeliveryEventService>().IngestAsync(Client, events, Ct);
+    }
+
+    protected async Task<IReadOnlyList<DeliveryEvent>> HistoryAsync(Delivery delivery)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IDeliveryEventService>().ListAsync(Client, delivery.CampaignId, delivery.Id, Ct);
+    }
+
+    protected async Task<DeliveryProjection> ProjectionAsync(Guid deliveryId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<IDeliveryEventStore>().FindProjectionAsync(Client, deliveryId, Ct))!;
+    }
+
+    protected async Task<IReadOnlyDictionary<string, SuppressionReason>> SuppressedAsync(string[] addresses, MessageStream stream)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISuppressionStore>().FindSuppressedAsync(Client, addresses, stream, Time.GetUtcNow(), Ct);
+    }
+
+    protected async Task<List<Contact>> ContactsAsync(int count)
+    {
+        var created = new List<Contact>();
+        await using var scope = Services.CreateAsyncScope();
+        var contacts = scope.ServiceProvider.GetRequiredService<IContactService>();
+        for (var i = 0; i < count; i++)
+        {
+            created.Add(await contacts.CreateAsync(MailingScope.ForClient(Client), new ContactInput(Email: $"c{i}@example.com", Name: $"C{i}", Tags: ["news"]), Ct));
+        }
+
+        return created;
+    }
+
+    protected async Task<Campaign> CreateCampaignAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var campaigns = scope.ServiceProvider.GetRequiredService<ICampaignService>();
+        var campaign = await campaigns.CreateAsync(Client, new CampaignInput
+        {
+            Name = "News", Channel = MessageChannel.Email, Stream = MessageStream.Bulk, SubjectTemplate = "News", BodyTemplate = "Hello {{ contact.name }}",
+            Audience = new AudienceSelection { Tags = ["news"] },
+        }, Ct);
+        return await campaigns.SendNowAsync(Client, campaign.Id, Ct);
+    }
+
+    /// <summary>Makes <paramref name="contacts"/> more contacts, sends a campaign to everyone, and returns its deliveries.</summary>
+    protected async Task<IReadOnlyList<Delivery>> SendCampaignAsync(int contacts)
+    {
+        if (contacts > 0)
+        {
+            await ContactsAsync(contacts);
+        }
+
+        var campaign = await CreateCampaignAsync();
+        await Dispatcher.DrainAsync(Ct);
+        return await DeliveriesAsync(campaign.Id);
+    }
+
+    protected async Task<IReadOnlyList<Delivery>> DeliveriesAsync(Guid campaignId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ICampaignStore>().ListDeliveriesAsync(Client, campaignId, null, null, 1000, Ct);
+    }
+}
+
+public sealed class SqliteDeliveryEventPipelineTests : DeliveryEventPipelineTests, IDisposable
+{
+    private readonly TempSqliteFile _file = new();
+
+    protected override Task UseStoreAsync(MailingBuilder builder)
+    {
+        builder.UseEntityFrameworkCore(db => db.UseSqlite(_file.ConnectionString));
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _file.Dispose();
+}
+
+public sealed class PostgresDeliveryEventPipelineTests(PostgresServer server) : DeliveryEventPipelineTests
+{
+    protected override async Task UseStoreAsync(MailingBuilder builder)
+    {
+        var database = await server.GetDatabaseAsync($"events{Guid.NewGuid():N}"[..20]);
+        builder.UseEntityFrameworkCore(db => db.UseNpgsql(database));
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_writers_of_shuffled_duplicated_events_leave_the_projection_of_the_sorted_events()
+    {
+        var deliveries = await SendCampaignAsync(5);
+        var initial = new Dictionary<Guid, DeliveryProjection>();
+        foreach (var d in deliveries)
+        {
+            initial[d.Id] = await ProjectionAsync(d.Id);
+        }
+
+        // Per delivery: at most one event of each *_at type (they are written once), several of the others, equal times included.
+        DeliveryEventType[] kinds = [DeliveryEventType.Delivered, DeliveryEventType.Opened, DeliveryEventType.Clicked, DeliveryEventType.Opened,
+            DeliveryEventType.Deferred, DeliveryEventType.Complained, DeliveryEventType.Clicked, DeliveryEventType.Unknown];
+        var random = new Random(42);
+        var events = deliveries.SelectMany(d => kinds.Select((k, i) =>
+            Event($"{d.Id:N}-{i}", k, T0.AddMinutes(random.Next(0, 5)), d))).ToList();
+        var copies = events.Concat(events).Concat(events.Take(events.Count / 2)).OrderBy(_ => random.Next()).ToList();
+        var writers = Enumerable.Range(0, 50).Select(w => copies.Where((_, i) => i % 50 == w).ToArray()).ToList();
+
+        await Parallel.ForEachAsync(writers, new ParallelOptions { MaxDegreeOfParallelism = 50, CancellationToken = Ct }, async (batch, ct) =>
+        {
+            foreach (var chunk in batch.Chunk(3))
+            {
+                await using var scope = Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<IDeliveryEventService>().IngestAsync(Client, chunk, ct);
+            }
+        });
+
+        foreach (var d in deliveries)
+        {
+            var expected = events.Where(e => e.DeliveryId == d.Id).OrderBy(e => e.Timestamp).ThenBy(e => e.ProviderEventId, StringComparer.Ordinal)
+                .Aggregate(initial[d.Id], (p, e) => DeliveryProjectionRules.Apply(p, e.Type!.Value, e.Timestamp!.Value));
+            var actual = await ProjectionAsync(d.Id);
+            Assert.Equal(expected with { LockVersion = 0 }, actual with { LockVersion = 0 });
+            Assert.Equal(kinds.Length + 1, (await HistoryAsync(d)).Count); // the dispatched event and each reported one, once
+        }
+    }
+}
