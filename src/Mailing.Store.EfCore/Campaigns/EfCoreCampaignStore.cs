@@ -26,6 +26,10 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private const int OutcomesPerStatement = 100;
 
     private static readonly string[] OpenStatuses = StoredEnum<DeliveryStatus>.NamesOf([DeliveryStatus.Queued, DeliveryStatus.Deferred, DeliveryStatus.Sending]);
+    // Seed 001's terminal: nothing more will happen to the delivery. A sent message is not terminal (delivery events follow).
+    private static readonly string[] TerminalStatuses = StoredEnum<DeliveryStatus>.NamesOf(
+        [DeliveryStatus.Failed, DeliveryStatus.Suppressed, DeliveryStatus.Expired, DeliveryStatus.Cancelled]);
+
     private static readonly string[] FinalCampaignStatuses = StoredEnum<CampaignStatus>.NamesOf([CampaignStatus.Completed, CampaignStatus.Cancelled, CampaignStatus.Expired, CampaignStatus.Failed]);
 
     private readonly StoreDialect _dialect = StoreDialect.For(db);
@@ -518,11 +522,12 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 sql.Append(CultureInfo.InvariantCulture, $"""
                     UPDATE {_tables.Deliveries} SET status = @p{p}, attempts = @p{p + 1}, next_attempt_at = @p{p + 2},
                            last_error = coalesce(@p{p + 3}, last_error), transport = coalesce(@p{p + 4}, transport),
-                           provider_message_id = coalesce(@p{p + 5}, provider_message_id), terminal = @p{p + 6},
+                           provider_message_id = coalesce(@p{p + 5}, provider_message_id),
+                           terminal = {(TerminalStatuses.Contains(status) ? "@p1" : "terminal")},
                            dispatched_at = {(sent ? "coalesce(dispatched_at, @p0)" : "dispatched_at")},
                            suppressed_at = {(o.Status == DeliveryStatus.Suppressed ? "coalesce(suppressed_at, @p0)" : "suppressed_at")},
-                           last_event_type = CASE WHEN @p{p + 6} = @p1 THEN @p{p + 7} ELSE last_event_type END,
-                           last_event_at = CASE WHEN @p{p + 6} = @p1 THEN @p0 ELSE last_event_at END,
+                           last_event_type = CASE WHEN @p{p + 6} = @p1 AND (last_event_at IS NULL OR last_event_at <= @p0) THEN @p{p + 7} ELSE last_event_type END,
+                           last_event_at = CASE WHEN @p{p + 6} = @p1 AND (last_event_at IS NULL OR last_event_at <= @p0) THEN @p0 ELSE last_event_at END,
                            lease_token = NULL, lock_version = lock_version + 1, updated_at = @p0
                     WHERE client_id = @p{p + 8} AND id = @p{p + 9} AND lease_token = @p{p + 10} AND status = '{sending}';
 
@@ -547,14 +552,16 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             UPDATE {_tables.Deliveries} AS d
             SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
                 last_error = coalesce(v.error, d.last_error), transport = coalesce(v.transport, d.transport),
-                provider_message_id = coalesce(v.provider_id, d.provider_message_id), terminal = v.terminal,
+                provider_message_id = coalesce(v.provider_id, d.provider_message_id),
+                terminal = d.terminal OR v.status IN ({In(TerminalStatuses)}),
                 dispatched_at = CASE WHEN v.status = '{sent}' THEN coalesce(d.dispatched_at, @p0) ELSE d.dispatched_at END,
                 suppressed_at = CASE WHEN v.status = '{suppressed}' THEN coalesce(d.suppressed_at, @p0) ELSE d.suppressed_at END,
-                last_event_type = CASE WHEN v.terminal THEN CASE WHEN v.status = '{sent}' THEN 'dispatched' ELSE v.status END ELSE d.last_event_type END,
-                last_event_at = CASE WHEN v.terminal THEN @p0 ELSE d.last_event_at END,
+                last_event_type = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= @p0)
+                                       THEN CASE WHEN v.status = '{sent}' THEN 'dispatched' ELSE v.status END ELSE d.last_event_type END,
+                last_event_at = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= @p0) THEN @p0 ELSE d.last_event_at END,
                 lease_token = NULL, lock_version = d.lock_version + 1, updated_at = @p0
             FROM unnest(@p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)
-                 AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, terminal)
+                 AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, final)
             WHERE d.client_id = @p1 AND d.id = v.id AND d.lease_token = v.token AND d.status = '{sending}'
             """,
             [
