@@ -35,6 +35,7 @@ public static class MailingEndpointRouteBuilderExtensions
         ContactEndpoints.Map(group);
         AudienceEndpoints.Map(group);
         CampaignEndpoints.Map(group);
+        CampaignTimelineEndpoints.Map(group);
         return group;
     }
 }

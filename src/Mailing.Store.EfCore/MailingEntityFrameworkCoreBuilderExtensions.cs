@@ -1,5 +1,6 @@
 using Mailing.Store.EfCore;
 using Mailing.Store.EfCore.Campaigns;
+using Mailing.Store.EfCore.Reports;
 using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
@@ -50,6 +51,7 @@ public static class MailingEntityFrameworkCoreBuilderExtensions
         builder.Services.TryAddScoped<IContactStore, EfCoreContactStore<TContext>>();
         builder.Services.TryAddScoped<IAudienceStore, EfCoreAudienceStore<TContext>>();
         builder.Services.TryAddScoped<ICampaignStore, EfCoreCampaignStore<TContext>>();
+        builder.Services.TryAddScoped<IDailyReportStore, EfCoreDailyReportStore<TContext>>();
         builder.Services.TryAddScoped<IMailingStoreInitializer, EfCoreStoreInitializer<TContext>>();
         return builder;
     }

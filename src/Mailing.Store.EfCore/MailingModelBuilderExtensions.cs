@@ -7,7 +7,7 @@ public static class MailingModelBuilderExtensions
 {
     /// <summary>
     /// Maps Mailing's tables (<c>mailing_contacts</c>, <c>mailing_contact_tags</c>, <c>mailing_recipient_lists</c>,
-    /// <c>mailing_recipient_list_members</c>, <c>mailing_campaigns</c>, <c>mailing_deliveries</c>) into this model.
+    /// <c>mailing_recipient_list_members</c>, <c>mailing_campaigns</c>, <c>mailing_deliveries</c>, <c>mailing_daily_reports</c>) into this model.
     /// </summary>
     public static ModelBuilder UseMailing(this ModelBuilder modelBuilder)
     {
@@ -18,6 +18,7 @@ public static class MailingModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new RecipientListMemberConfiguration());
         modelBuilder.ApplyConfiguration(new CampaignConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryConfiguration());
+        modelBuilder.ApplyConfiguration(new DailyReportConfiguration());
         return modelBuilder;
     }
 }

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mailing.Reports;
+
+/// <summary>
+/// Sends the daily report at its local time. At start it also sends the last report that fell due while no replica ran
+/// (the store's claim keeps that to one copy). Waits with the host's <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed partial class DailyReportHostedService(
+    DailyReportSender sender,
+    IOptions<DailyReportOptions> options,
+    TimeProvider time,
+    ILogger<DailyReportHostedService> logger) : BackgroundService
+{
+    private TaskCompletionSource<DateTimeOffset> _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the wake-up time once the service waits for it (for tests that move a fake clock).</summary>
+    internal Task<DateTimeOffset> WaitingAsync() => Volatile.Read(ref _waiting).Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(settings.TimeZone);
+        var day = DailySchedule.LastDue(time.GetUtcNow(), settings.TimeOfDay, zone);
+        var wakeAt = time.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await WaitUntilAsync(wakeAt, stoppingToken).ConfigureAwait(false);
+            DailyReportSender.Outcome outcome;
+            try
+            {
+                outcome = await sender.SendAsync(day, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A database outage must not stop the service: the report is tried again.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogFailed(e, day);
+                outcome = DailyReportSender.Outcome.Failed;
+            }
+
+            var (next, nextDay) = DailySchedule.Next(time.GetUtcNow(), settings.TimeOfDay, zone);
+            if (outcome == DailyReportSender.Outcome.Failed && time.GetUtcNow() + settings.RetryDelay < next)
+            {
+                wakeAt = time.GetUtcNow() + settings.RetryDelay;
+            }
+            else
+            {
+                (wakeAt, day) = (next, nextDay);
+            }
+        }
+    }
+
+    private async Task WaitUntilAsync(DateTimeOffset wakeAt, CancellationToken stoppingToken)
+    {
+        var delay = wakeAt - time.GetUtcNow();
+        var waiting = delay > TimeSpan.Zero ? Task.Delay(delay, time, stoppingToken) : Task.CompletedTask;
+        var signal = Interlocked.Exchange(ref _waiting, new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously));
+        signal.TrySetResult(wakeAt);
+        try
+        {
+            await waiting.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the loop ends.
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Error, "Daily report for {Day} could not be made; trying again later")]
+    private partial void LogFailed(Exception exception, DateOnly day);
+}
