@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Mailing.Reports;
 
 /// <summary>
-/// Sends the daily report at its local time. At start it also sends the last report that fell due while no replica ran
-/// (the store's claim keeps that to one copy). Waits with the host's <see cref="TimeProvider"/>.
+/// Sends the daily report at its local time. A replica that starts after today's time sends today's report at once
+/// unless it went out already (the store's claim keeps it to one copy). Waits with the host's <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed partial class DailyReportHostedService(
     DailyReportSender sender,
@@ -23,8 +23,10 @@ internal sealed partial class DailyReportHostedService(
     {
         var settings = options.Value;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(settings.TimeZone);
-        var day = DailySchedule.LastDue(time.GetUtcNow(), settings.TimeOfDay, zone);
-        var wakeAt = time.GetUtcNow();
+        // Today's report (of yesterday) at its time, or now when that has passed: a replica started late still sends it.
+        var today = DailySchedule.Today(time.GetUtcNow(), zone);
+        var day = today.AddDays(-1);
+        var wakeAt = DailySchedule.At(today, settings.TimeOfDay, zone);
         while (!stoppingToken.IsCancellationRequested)
         {
             await WaitUntilAsync(wakeAt, stoppingToken).ConfigureAwait(false);

@@ -187,15 +187,11 @@ internal static class DailySchedule
     /// <summary>The next time the report is due after <paramref name="now"/>, and the day it reports then (the day before).</summary>
     public static (DateTimeOffset At, DateOnly Day) Next(DateTimeOffset now, TimeOnly time, TimeZoneInfo zone)
     {
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+        var today = Today(now, zone);
         var at = At(today, time, zone);
         return at > now ? (at, today.AddDays(-1)) : (At(today.AddDays(1), time, zone), today);
     }
 
-    /// <summary>The most recent day whose report was due at or before <paramref name="now"/>.</summary>
-    public static DateOnly LastDue(DateTimeOffset now, TimeOnly time, TimeZoneInfo zone)
-    {
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
-        return At(today, time, zone) <= now ? today.AddDays(-1) : today.AddDays(-2);
-    }
+    /// <summary>The date in <paramref name="zone"/> at <paramref name="now"/>.</summary>
+    public static DateOnly Today(DateTimeOffset now, TimeZoneInfo zone) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
 }
