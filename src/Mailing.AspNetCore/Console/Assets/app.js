@@ -349,6 +349,7 @@ async function campaignPage(current, id) {
       renderActions();
       renderDetails();
       withTimeline = true;
+      loadDeliveries().catch(e => showBanner(e.message));
     }
     if (withTimeline || Date.now() - lastTimeline > 10_000) {
       lastTimeline = Date.now();
@@ -459,7 +460,11 @@ async function composePage(current, id) {
     return;
   }
   const c = existing || { channel: 'email', stream: 'bulk', audience: {} };
-  const field = (label, control, hint, wide) => h('label', { class: `field${wide ? ' wide' : ''}` }, label, control, hint ? h('span', { class: 'hint' }, hint) : null, h('span', { class: 'field-error', dataset: { for: control.name } }));
+  const field = (label, control, hint, wide) => {
+    // The label alone names the control; the hint describes it.
+    control.setAttribute('aria-label', label);
+    return h('label', { class: `field${wide ? ' wide' : ''}` }, label, control, hint ? h('span', { class: 'hint' }, hint) : null, h('span', { class: 'field-error', dataset: { for: control.name } }));
+  };
   const input = (name, value, attrs = {}) => h('input', { name, value: value ?? '', ...attrs });
   const select = (name, value, options) => h('select', { name }, options.map(o => h('option', { value: o, selected: o === value }, o)));
 
