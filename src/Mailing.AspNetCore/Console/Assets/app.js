@@ -28,6 +28,12 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// Replaces an element's children (null, undefined and false are left out).
+function set(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
@@ -278,7 +284,7 @@ async function campaignPage(current, id) {
       const danger = action === 'delete' || action === 'cancel';
       append(actions, [h('button', { type: 'button', class: action === 'send-now' ? 'primary' : (danger ? 'danger' : null), dataset: { action }, onclick: () => act(action) }, ACTION_LABELS[action])]);
     }
-    title.replaceChildren(campaign.name, ' ', h('span', { dataset: { testid: 'campaign-status' } }, badge(campaign.status)));
+    set(title, campaign.name, ' ', h('span', { dataset: { testid: 'campaign-status' } }, badge(campaign.status)));
     if (campaign.statusReason) append(title, [h('span', { class: 'muted' }, campaign.statusReason)]);
   }
 
@@ -323,7 +329,7 @@ async function campaignPage(current, id) {
       ['Throttle', campaign.messagesPerSecond ? `${campaign.messagesPerSecond}/s` : 'none'],
       ['Id', campaign.id],
     ];
-    details.replaceChildren(
+    set(details, 
       h('h2', {}, 'Message'),
       campaign.subjectTemplate ? h('div', {}, h('strong', {}, 'Subject: '), campaign.subjectTemplate) : null,
       h('pre', { class: 'message' }, campaign.bodyTemplate),
@@ -343,7 +349,7 @@ async function campaignPage(current, id) {
     progressLabel.textContent = stats.total
       ? `${fmt(done)} of ${fmt(stats.total)} done (${percent}%) · ${fmt(stats.attempts)} attempts`
       : (stats.status === 'sending' ? 'Preparing the deliveries…' : 'No deliveries yet');
-    tiles.replaceChildren(...DELIVERY_STATUSES.map(s => h('div', { class: 'tile', dataset: { testid: `count-${s}` } }, h('div', { class: 'n' }, fmt(counts[s] || 0)), h('div', { class: 'l' }, s))));
+    set(tiles, ...DELIVERY_STATUSES.map(s => h('div', { class: 'tile', dataset: { testid: `count-${s}` } }, h('div', { class: 'n' }, fmt(counts[s] || 0)), h('div', { class: 'l' }, s))));
     if (stats.status !== campaign.status) {
       campaign = await api('GET', `/campaigns/${campaign.id}`);
       renderActions();
@@ -363,7 +369,7 @@ async function campaignPage(current, id) {
     const bucket = span > 7 * 86_400_000 ? 'day' : span > 6 * 3_600_000 ? 'hour' : 'minute';
     const timeline = await api('GET', `/campaigns/${campaign.id}/timeline`, { query: { bucket } });
     if (!current.alive) return;
-    chart.replaceChildren(h('h2', {}, `Sends per ${bucket}`), drawChart(timeline.points, bucket));
+    set(chart, h('h2', {}, `Sends per ${bucket}`), drawChart(timeline.points, bucket));
   }
 
   async function loadDeliveries() {
@@ -375,7 +381,7 @@ async function campaignPage(current, id) {
       empty: status ? `No ${status} deliveries.` : 'No deliveries yet.',
       row: d => deliveryRows(d),
     });
-    deliveries.replaceChildren(table.element);
+    set(deliveries, table.element);
     await table.load();
   }
   filter.addEventListener('change', loadDeliveries);
@@ -502,7 +508,7 @@ async function composePage(current, id) {
   function drawLists() {
     const term = listFilter.value.trim().toLowerCase();
     const shown = lists.filter(l => !term || l.key.toLowerCase().includes(term) || l.name.toLowerCase().includes(term) || chosen.has(l.key));
-    listPick.replaceChildren(
+    set(listPick, 
       ...shown.map(l => h('label', {}, h('input', { type: 'checkbox', value: l.key, checked: chosen.has(l.key), onchange: e => { if (e.target.checked) chosen.add(l.key); else chosen.delete(l.key); recount(); } }),
         h('span', {}, l.name || l.key, ' ', h('span', { class: 'muted' }, `${l.key} · ${fmt(l.activeMemberCount)} active`)))),
       shown.length ? null : h('span', { class: 'muted' }, lists.length ? 'No list matches.' : 'This audience has no lists.'),
@@ -605,15 +611,15 @@ async function composePage(current, id) {
       let contactId;
       if (email) {
         const found = await api('GET', '/contacts', { query: scoped({ email, limit: 1 }) });
-        if (!found.items.length) { previewOut.replaceChildren(h('p', { class: 'field-error' }, `No contact with the email ${email}.`)); return; }
+        if (!found.items.length) { set(previewOut, h('p', { class: 'field-error' }, `No contact with the email ${email}.`)); return; }
         contactId = found.items[0].id;
       } else {
         const any = await api('GET', '/contacts', { query: scoped({ limit: 1 }) });
-        if (!any.items.length) { previewOut.replaceChildren(h('p', { class: 'field-error' }, 'There is no contact to preview for.')); return; }
+        if (!any.items.length) { set(previewOut, h('p', { class: 'field-error' }, 'There is no contact to preview for.')); return; }
         contactId = any.items[0].id;
       }
       const message = await api('POST', `/campaigns/${saved.id}/preview`, { body: { contactId } });
-      previewOut.replaceChildren(
+      set(previewOut, 
         h('p', { class: 'muted' }, `Saved as ${saved.status}. For ${message.recipient || 'a contact without an address for this channel'}:`),
         message.subject ? h('div', {}, h('strong', {}, 'Subject: '), message.subject) : null,
         h('pre', { class: 'message' }, message.body));
