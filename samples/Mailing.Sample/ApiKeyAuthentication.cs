@@ -35,7 +35,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail($"Send exactly one non-empty {HeaderName} header."));
         }
 
-        var clientId = FindClient(values[0]!);
+        var clientId = FindClient(configuration, values[0]!);
         if (string.IsNullOrEmpty(clientId))
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
@@ -45,8 +45,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
-    /// <summary>Finds the key's client: exact (case-sensitive) match, compared in constant time.</summary>
-    private string? FindClient(string presented)
+    /// <summary>Finds the key's client in <c>Sample:ApiKeys</c>: exact (case-sensitive) match, compared in constant time.</summary>
+    public static string? FindClient(IConfiguration configuration, string presented)
     {
         var presentedBytes = Encoding.UTF8.GetBytes(presented);
         string? match = null;

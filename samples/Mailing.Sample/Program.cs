@@ -90,6 +90,22 @@ switch (transport.ToUpperInvariant())
 
 // One-click unsubscribe: operational and bulk email carry a signed link to {Sample:Unsubscribe:BaseUrl}/{client}?token=….
 mailing.AddOneClickUnsubscribe(o => o.BaseUrl = new Uri(builder.Configuration["Sample:Unsubscribe:BaseUrl"] ?? "http://localhost:5000/unsubscribe"));
+// Daily report (off unless Sample:DailyReport:Recipients lists addresses): yesterday's figures per campaign, sent through
+// the transport above at Sample:DailyReport:TimeOfDay (default 07:00) in Sample:DailyReport:TimeZone (default UTC).
+var reportRecipients = builder.Configuration.GetSection("Sample:DailyReport:Recipients").Get<string[]>();
+if (reportRecipients is { Length: > 0 })
+{
+    mailing.AddDailyReport(o =>
+    {
+        foreach (var recipient in reportRecipients)
+        {
+            o.Recipients.Add(recipient);
+        }
+
+        o.TimeZone = builder.Configuration["Sample:DailyReport:TimeZone"] ?? "UTC";
+        o.TimeOfDay = TimeOnly.Parse(builder.Configuration["Sample:DailyReport:TimeOfDay"] ?? "07:00", System.Globalization.CultureInfo.InvariantCulture);
+    });
+}
 
 // Metrics: the Mailing meter (deliveries by status, send latency) and ASP.NET's, in Prometheus text format at /metrics.
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -97,9 +113,9 @@ builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
     .AddMeter("Microsoft.AspNetCore.Hosting")
     .AddPrometheusExporter());
 
-// Authentication: X-Api-Key header, keys mapped to client ids under Sample:ApiKeys.
-builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+// Authentication: X-Api-Key header, keys mapped to client ids under Sample:ApiKeys; or, for the operator console, a
+// cookie that /console/login hands out in exchange for such a key (SameSite=Strict, plus a header check on writes).
+builder.Services.AddApiKeyOrConsoleCookie();
 builder.Services.AddAuthorization();
 builder.Services.AddProblemDetails();
 
@@ -130,7 +146,9 @@ await using (var scope = app.Services.CreateAsyncScope())
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseConsoleRequestForgeryCheck();
 app.UseAuthorization();
+app.UseAntiforgery();
 
 app.MapOpenApi();
 app.UseSwaggerUI(ui =>
@@ -143,6 +161,12 @@ app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
 
 app.MapMailingEndpoints("/api").RequireAuthorization();
 app.MapMailingUnsubscribe("/unsubscribe");
+app.MapConsoleSignIn();
+app.MapMailingConsole("/console", o =>
+{
+    o.ApiPrefix = "/api";
+    o.SignOutPath = "/console/logout";
+}).RequireAuthorization();
 app.MapPrometheusScrapingEndpoint("/metrics");
 
 await app.RunAsync();

@@ -46,6 +46,7 @@ public static class MailingEndpointRouteBuilderExtensions
         CampaignEndpoints.Map(group);
         Mailing.AspNetCore.Suppressions.SuppressionEndpoints.Map(group);
         Mailing.AspNetCore.Events.DeliveryEventEndpoints.Map(group);
+        CampaignTimelineEndpoints.Map(group);
         return group;
     }
 }

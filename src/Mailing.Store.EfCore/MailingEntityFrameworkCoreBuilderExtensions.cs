@@ -1,5 +1,6 @@
 using Mailing.Store.EfCore;
 using Mailing.Store.EfCore.Campaigns;
+using Mailing.Store.EfCore.Reports;
 using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
@@ -53,6 +54,7 @@ public static class MailingEntityFrameworkCoreBuilderExtensions
         builder.Services.TryAddScoped<ICampaignStore, EfCoreCampaignStore<TContext>>();
         builder.Services.TryAddScoped<ISuppressionStore, Mailing.Store.EfCore.Suppressions.EfCoreSuppressionStore<TContext>>();
         builder.Services.TryAddScoped<IDeliveryEventStore, Mailing.Store.EfCore.Events.EfCoreDeliveryEventStore<TContext>>();
+        builder.Services.TryAddScoped<IDailyReportStore, EfCoreDailyReportStore<TContext>>();
         builder.Services.TryAddScoped<IMailingStoreInitializer, EfCoreStoreInitializer<TContext>>();
         return builder;
     }

@@ -7,7 +7,8 @@ public static class MailingModelBuilderExtensions
 {
     /// <summary>
     /// Maps Mailing's tables (<c>mailing_contacts</c>, <c>mailing_contact_tags</c>, <c>mailing_recipient_lists</c>,
-    /// <c>mailing_recipient_list_members</c>, <c>mailing_campaigns</c>, <c>mailing_deliveries</c>, <c>mailing_delivery_events</c>, <c>mailing_suppressions</c>) into this model.
+    /// <c>mailing_recipient_list_members</c>, <c>mailing_campaigns</c>, <c>mailing_deliveries</c>, <c>mailing_delivery_events</c>, <c>mailing_suppressions</c>,
+    /// <c>mailing_daily_reports</c>) into this model.
     /// </summary>
     public static ModelBuilder UseMailing(this ModelBuilder modelBuilder)
     {
@@ -21,6 +22,7 @@ public static class MailingModelBuilderExtensions
         modelBuilder.ApplyConfiguration(new Mailing.Store.EfCore.Events.DeliveryEventLookupConfiguration());
         modelBuilder.ApplyConfiguration(new Mailing.Store.EfCore.Events.DeliveryEventConfiguration());
         modelBuilder.ApplyConfiguration(new Mailing.Store.EfCore.Suppressions.SuppressionConfiguration());
+        modelBuilder.ApplyConfiguration(new DailyReportConfiguration());
         return modelBuilder;
     }
 }

@@ -86,4 +86,5 @@ public sealed record ContactInput(
 /// <param name="Tags">Contacts having any of these tags.</param>
 /// <param name="PhonePrefixes">Contacts whose E.164 phone starts with any of these prefixes (country or operator codes, e.g. <c>7916</c>).</param>
 /// <param name="Status">Only contacts in this status.</param>
-public sealed record ContactFilter(IReadOnlyList<string>? Tags = null, IReadOnlyList<string>? PhonePrefixes = null, ContactStatus? Status = null);
+/// <param name="Email">Only the contact with this email address (compared case-insensitively, surrounding spaces ignored).</param>
+public sealed record ContactFilter(IReadOnlyList<string>? Tags = null, IReadOnlyList<string>? PhonePrefixes = null, ContactStatus? Status = null, string? Email = null);

@@ -91,6 +91,9 @@ public interface ICampaignStore
     /// <summary>Up to <paramref name="take"/> deliveries of the campaign in recipient (contact id) order, after the contact <paramref name="after"/>.</summary>
     Task<IReadOnlyList<Delivery>> ListDeliveriesAsync(
         string clientId, Guid campaignId, DeliveryStatus? status, Guid? after, int take, CancellationToken cancellationToken);
+
+    /// <summary>The campaign's sent deliveries counted per <paramref name="bucket"/> of their dispatch time, oldest first; empty buckets left out.</summary>
+    Task<IReadOnlyList<TimelinePoint>> GetTimelineAsync(string clientId, Guid campaignId, TimelineBucket bucket, CancellationToken cancellationToken);
 }
 
 /// <summary>A status change of a campaign.</summary>

@@ -66,8 +66,8 @@ internal static class ContactEndpoints
 
         contacts.MapGet("/", ListAsync)
             .WithName("ListContacts")
-            .WithSummary("List contacts, optionally by tag, phone prefix and status")
-            .WithDescription("Keyset-paged by id (creation order). ?tag= and ?phonePrefix= may repeat (any of); pass nextCursor as ?cursor= for the next page.")
+            .WithSummary("List contacts, optionally by tag, phone prefix, status and email")
+            .WithDescription("Keyset-paged by id (creation order). ?tag= and ?phonePrefix= may repeat (any of); ?email= finds one address (case-insensitive); pass nextCursor as ?cursor= for the next page.")
             .ProducesValidationProblem();
 
         contacts.MapGet("/{id:guid}", GetAsync)
@@ -103,10 +103,10 @@ internal static class ContactEndpoints
     }
 
     private static async Task<Ok<PageResponse<ContactResponse>>> ListAsync(
-        HttpContext http, IContactService service, string? audience, string[]? tag, string[]? phonePrefix, string? status, string? cursor, string? limit,
+        HttpContext http, IContactService service, string? audience, string[]? tag, string[]? phonePrefix, string? status, string? email, string? cursor, string? limit,
         CancellationToken cancellationToken)
     {
-        var filter = new ContactFilter(tag ?? [], phonePrefix ?? [], Status(status));
+        var filter = new ContactFilter(tag ?? [], phonePrefix ?? [], Status(status), email);
         var page = await service.ListAsync(http.Scope(audience), filter, cursor, QueryValues.Limit(limit), cancellationToken);
         return TypedResults.Ok(new PageResponse<ContactResponse>([.. page.Items.Select(ContactResponse.From)], page.NextCursor));
     }

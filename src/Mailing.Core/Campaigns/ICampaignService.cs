@@ -62,4 +62,7 @@ public interface ICampaignService
     /// <summary>The campaign's deliveries in recipient (contact id) order, keyset-paged; optionally only those in <paramref name="status"/>.</summary>
     Task<Page<Delivery>> ListDeliveriesAsync(
         string clientId, Guid id, DeliveryStatus? status = null, string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The campaign's sent deliveries counted per <paramref name="bucket"/> of their dispatch time, oldest first (empty buckets left out).</summary>
+    Task<IReadOnlyList<TimelinePoint>> GetTimelineAsync(string clientId, Guid id, TimelineBucket bucket = TimelineBucket.Minute, CancellationToken cancellationToken = default);
 }

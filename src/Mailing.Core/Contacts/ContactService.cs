@@ -78,7 +78,7 @@ internal sealed partial class ContactService(
 
         errors.ThrowIfAny();
         var size = limit ?? settings.DefaultPageSize;
-        var normalized = new ContactFilter(tags, prefixes, filter?.Status);
+        var normalized = new ContactFilter(tags, prefixes, filter?.Status, string.IsNullOrWhiteSpace(filter?.Email) ? null : filter.Email.Trim().ToLowerInvariant());
         var fetched = await store.ListAsync(scope, normalized, after, size + 1, cancellationToken).ConfigureAwait(false);
         return PageCursor.ToPage(fetched, size, c => c.Id.ToString("N"));
     }

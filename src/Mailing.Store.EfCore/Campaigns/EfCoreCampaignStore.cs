@@ -725,4 +725,31 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 #pragma warning disable EF1002 // Table names come from the model; every value is a parameter.
         db.Database.ExecuteSqlRawAsync(sql, Parameters(values), cancellationToken);
 #pragma warning restore EF1002
+
+    // ---- timeline (console) -----------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<TimelinePoint>> GetTimelineAsync(string clientId, Guid campaignId, TimelineBucket bucket, CancellationToken cancellationToken)
+    {
+        // Times are bucketed here, not in SQL (SQLite keeps them as text); only the dispatch times are streamed, one
+        // at a time, through the (client, campaign, status) index, and only the buckets are held.
+        var sent = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sent);
+        var times = Deliveries.AsNoTracking()
+            .Where(d => d.ClientId == clientId && d.CampaignId == campaignId && d.Status == sent && d.DispatchedAt != null)
+            .Select(d => d.DispatchedAt!.Value)
+            .AsAsyncEnumerable();
+        var buckets = new SortedDictionary<DateTimeOffset, long>();
+        await foreach (var time in times.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var utc = time.ToUniversalTime();
+            var at = bucket switch
+            {
+                TimelineBucket.Day => new DateTimeOffset(utc.Year, utc.Month, utc.Day, 0, 0, 0, TimeSpan.Zero),
+                TimelineBucket.Hour => new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero),
+                _ => new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, TimeSpan.Zero),
+            };
+            buckets[at] = buckets.GetValueOrDefault(at) + 1;
+        }
+
+        return [.. buckets.Select(b => new TimelinePoint(b.Key, b.Value))];
+    }
 }

@@ -140,6 +140,11 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
             query = query.Where(c => c.Status == stored);
         }
 
+        if (filter.Email is { } email)
+        {
+            query = query.Where(c => c.NormalizedEmail == email);
+        }
+
         var rows = await query.OrderBy(c => c.Id).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToModel())];
     }

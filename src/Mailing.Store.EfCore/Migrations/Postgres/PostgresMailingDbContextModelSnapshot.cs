@@ -280,6 +280,34 @@ namespace Mailing.Store.EfCore.Migrations.Postgres
                     b.ToTable("mailing_contact_tags", (string)null);
                 });
 
+            modelBuilder.Entity("Mailing.Store.EfCore.Entities.DailyReportEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<Guid>("ClaimToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("claim_token");
+
+                    b.Property<DateTimeOffset>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_at");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.HasKey("ClientId", "Day");
+
+                    b.ToTable("mailing_daily_reports", (string)null);
+                });
+
             modelBuilder.Entity("Mailing.Store.EfCore.Entities.DeliveryEntity", b =>
                 {
                     b.Property<string>("ClientId")

@@ -275,6 +275,34 @@ namespace Mailing.Store.EfCore.Migrations.Sqlite
                     b.ToTable("mailing_contact_tags", (string)null);
                 });
 
+            modelBuilder.Entity("Mailing.Store.EfCore.Entities.DailyReportEntity", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<Guid>("ClaimToken")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claim_token");
+
+                    b.Property<DateTimeOffset>("ClaimedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claimed_at");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sent_at");
+
+                    b.HasKey("ClientId", "Day");
+
+                    b.ToTable("mailing_daily_reports", (string)null);
+                });
+
             modelBuilder.Entity("Mailing.Store.EfCore.Entities.DeliveryEntity", b =>
                 {
                     b.Property<string>("ClientId")
