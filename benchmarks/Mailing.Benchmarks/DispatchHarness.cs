@@ -256,6 +256,12 @@ internal static class DispatchHarness
             var floor = Stopwatch.StartNew();
             await insert.ExecuteNonQueryAsync();
             var plain = floor.Elapsed;
+            await using (var scope = services.CreateAsyncScope())
+            {
+                // Made, never to be sent: a later run on this database must not find it sending.
+                await scope.ServiceProvider.GetRequiredService<ICampaignService>().CancelAsync(client, id);
+            }
+
             Console.WriteLine($"packing {n:N0} recipients: pipeline {pipeline.TotalSeconds:F2} s, plain INSERT … SELECT {plain.TotalSeconds:F2} s, " +
                               $"ratio {pipeline / plain:F2}x; managed heap {heapBefore / (1024 * 1024):N0} MB before, peak {peakHeap / (1024 * 1024):N0} MB");
         }
