@@ -116,28 +116,14 @@ internal static class DispatchHarness
         ServiceProvider services, string connection, string client, int n, Provider provider)
     {
         await InsertContactsAsync(connection, client, "bench", n);
-        Guid id;
-        await using (var scope = services.CreateAsyncScope())
-        {
-            var campaigns = scope.ServiceProvider.GetRequiredService<ICampaignService>();
-            id = (await campaigns.CreateAsync(client, new CampaignInput
-            {
-                Name = "Benchmark",
-                Channel = MessageChannel.Sms,
-                BodyTemplate = "Hello {{ contact.name }}",
-                Audience = new AudienceSelection { Tags = ["bench"] },
-            })).Id;
-        }
+        var id = await CampaignsAsync(services, c => CreateAsync(c, client, "bench", "Hello {{ contact.name }}"));
 
         var before = provider.Requests;
         var dispatcher = services.GetRequiredService<CampaignDispatcher>();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var packed = TimeSpan.Zero;
-        await using (var scope = services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<ICampaignService>().SendNowAsync(client, id);
-        }
+        await CampaignsAsync(services, c => c.SendNowAsync(client, id));
 
         // As the hosted service runs them: one loop starts and packs, another sends (one stream here).
         var packer = Task.Run(async () =>
@@ -195,25 +181,10 @@ internal static class DispatchHarness
     {
         var client = $"pack-{Guid.NewGuid():N}"[..20];
         await InsertContactsAsync(connection, client, "pack", n);
-        Guid id;
-        await using (var scope = services.CreateAsyncScope())
-        {
-            var campaigns = scope.ServiceProvider.GetRequiredService<ICampaignService>();
-            id = (await campaigns.CreateAsync(client, new CampaignInput
-            {
-                Name = "Packing",
-                Channel = MessageChannel.Sms,
-                BodyTemplate = "Hello",
-                Audience = new AudienceSelection { Tags = ["pack"] },
-            })).Id;
-            await campaigns.PauseAsync(client, (await campaigns.SendNowAsync(client, id)).Id); // made, not sent
-        }
 
-        // Packing runs for sending campaigns only: resume it, but run only packing turns.
-        await using (var scope = services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<ICampaignService>().ResumeAsync(client, id);
-        }
+        // Sending, but only packing turns run: the deliveries are made, none is sent.
+        var id = await CampaignsAsync(services, c => CreateAsync(c, client, "pack", "Hello"));
+        await CampaignsAsync(services, c => c.SendNowAsync(client, id));
 
         var dispatcher = services.GetRequiredService<CampaignDispatcher>();
         GC.Collect();
@@ -256,16 +227,29 @@ internal static class DispatchHarness
             var floor = Stopwatch.StartNew();
             await insert.ExecuteNonQueryAsync();
             var plain = floor.Elapsed;
-            await using (var scope = services.CreateAsyncScope())
-            {
-                // Made, never to be sent: a later run on this database must not find it sending.
-                await scope.ServiceProvider.GetRequiredService<ICampaignService>().CancelAsync(client, id);
-            }
+            // Made, never to be sent: a later run on this database must not find it sending.
+            await CampaignsAsync(services, c => c.CancelAsync(client, id));
 
             Console.WriteLine($"packing {n:N0} recipients: pipeline {pipeline.TotalSeconds:F2} s, plain INSERT … SELECT {plain.TotalSeconds:F2} s, " +
                               $"ratio {pipeline / plain:F2}x; managed heap {heapBefore / (1024 * 1024):N0} MB before, peak {peakHeap / (1024 * 1024):N0} MB");
         }
     }
+
+    private static async Task<T> CampaignsAsync<T>(ServiceProvider services, Func<ICampaignService, Task<T>> call)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await call(scope.ServiceProvider.GetRequiredService<ICampaignService>());
+    }
+
+    /// <summary>An sms campaign (a draft) to the contacts with <paramref name="tag"/>.</summary>
+    private static async Task<Guid> CreateAsync(ICampaignService campaigns, string client, string tag, string body) =>
+        (await campaigns.CreateAsync(client, new CampaignInput
+        {
+            Name = tag,
+            Channel = MessageChannel.Sms,
+            BodyTemplate = body,
+            Audience = new AudienceSelection { Tags = [tag] },
+        })).Id;
 
     /// <summary>N active contacts with phones and one tag, in two set-based statements, then fresh statistics.</summary>
     private static async Task InsertContactsAsync(string connection, string client, string tag, int n)

@@ -208,13 +208,7 @@ internal sealed partial class CampaignService(
             : name.Length > MaxNameLength ? $"The name must be at most {MaxNameLength} characters." : null);
         errors.Check("Channel", input.Channel is null ? "The channel is required: sms, email or webhook." : null);
         var channel = input.Channel ?? MessageChannel.Sms;
-        foreach (var (field, messages) in CampaignTemplates.Compile(input.SubjectTemplate, input.BodyTemplate, channel == MessageChannel.Email).Errors)
-        {
-            foreach (var message in messages)
-            {
-                errors.Check(field, message);
-            }
-        }
+        Merge(errors, CampaignTemplates.Compile(input.SubjectTemplate, input.BodyTemplate, channel == MessageChannel.Email).Errors);
 
         try
         {
@@ -260,13 +254,7 @@ internal sealed partial class CampaignService(
             }
             catch (MailingValidationException e)
             {
-                foreach (var (field, messages) in e.Errors)
-                {
-                    foreach (var message in messages)
-                    {
-                        errors.Check($"Audience.{field}", message);
-                    }
-                }
+                Merge(errors, e, "Audience.");
             }
         }
 
@@ -294,13 +282,15 @@ internal sealed partial class CampaignService(
         };
     }
 
-    private static void Merge(ValidationErrors errors, MailingValidationException e)
+    private static void Merge(ValidationErrors errors, MailingValidationException e, string prefix = "") => Merge(errors, e.Errors, prefix);
+
+    private static void Merge(ValidationErrors errors, IReadOnlyDictionary<string, string[]> found, string prefix = "")
     {
-        foreach (var (field, messages) in e.Errors)
+        foreach (var (field, messages) in found)
         {
             foreach (var message in messages)
             {
-                errors.Check(field, message);
+                errors.Check(prefix + field, message);
             }
         }
     }

@@ -140,7 +140,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private async Task<bool> TransitionInTransactionAsync(
         string clientId, Guid id, IReadOnlyCollection<CampaignStatus> from, CampaignTransition change, CancellationToken cancellationToken)
     {
-        var now = Micro(change.Now);
+        var now = StoreClock.Truncate(change.Now);
         var allowed = StoredEnum<CampaignStatus>.NamesOf(from);
         var to = StoredEnum<CampaignStatus>.Name(change.To);
         var final = FinalCampaignStatuses.Contains(to);
@@ -218,7 +218,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
     public async Task<IReadOnlyList<Campaign>> ExpireAndSweepAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        now = Micro(now);
+        now = StoreClock.Truncate(now);
         CampaignStatus[] live = [CampaignStatus.Scheduled, CampaignStatus.Sending, CampaignStatus.Paused];
         var liveNames = StoredEnum<CampaignStatus>.NamesOf(live);
         var ending = (await Campaigns.AsNoTracking().Where(c => liveNames.Contains(c.Status) && c.EndAt != null)
@@ -260,7 +260,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
     private async Task<PackingClaim?> ClaimPackingNowAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
     {
-        now = Micro(now);
+        now = StoreClock.Truncate(now);
         var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
         var candidates = (await Campaigns.AsNoTracking().Where(c => c.Status == sending && !c.Packed)
                 .Select(c => new { c.ClientId, c.Id, c.PackLeaseToken, c.PackLeaseUntil }).ToListAsync(cancellationToken).ConfigureAwait(false))
@@ -297,7 +297,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(deliveries);
         ArgumentNullException.ThrowIfNull(checkpoint);
-        now = Micro(now);
+        now = StoreClock.Truncate(now);
         var campaign = claim.Campaign;
         var token = claim.LeaseToken;
         var json = CampaignMapping.SerializeCheckpoint(checkpoint);
@@ -410,7 +410,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         Campaign campaign, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(campaign);
-        now = Micro(now);
+        now = StoreClock.Truncate(now);
         var token = Guid.NewGuid();
         var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
         var campaignSending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
@@ -491,7 +491,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private async Task<int> RecordOutcomesNowAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
-        now = Micro(now);
+        now = StoreClock.Truncate(now);
         if (_dialect is PostgresDialect)
         {
             var total = 0;
@@ -516,7 +516,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 var final = o.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
                 var sent = o.Status == DeliveryStatus.Sent;
                 values.AddRange([
-                    status, o.Attempts, final ? null : Micro(o.NextAttemptAt ?? now), Truncate(o.Error, 2000), o.Transport,
+                    status, o.Attempts, final ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, 2000), o.Transport,
                     Truncate(o.ProviderMessageId, 256), final, sent ? "dispatched" : status, o.ClientId, o.DeliveryId, o.LeaseToken,
                 ]);
                 sql.Append(CultureInfo.InvariantCulture, $"""
@@ -568,7 +568,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 now, clientId,
                 outcomes.Select(o => o.DeliveryId).ToArray(), outcomes.Select(o => o.LeaseToken).ToArray(),
                 outcomes.Select(o => StoredEnum<DeliveryStatus>.Name(o.Status)).ToArray(), outcomes.Select(o => o.Attempts).ToArray(),
-                outcomes.Select(o => Final(o) ? (DateTimeOffset?)null : Micro(o.NextAttemptAt ?? now)).ToArray(),
+                outcomes.Select(o => Final(o) ? (DateTimeOffset?)null : StoreClock.Truncate(o.NextAttemptAt ?? now)).ToArray(),
                 outcomes.Select(o => Truncate(o.Error, 2000)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
                 outcomes.Select(o => Truncate(o.ProviderMessageId, 256)).ToArray(), outcomes.Select(Final).ToArray(),
             ],
@@ -580,7 +580,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
     private async Task<bool> TryCompleteNowAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        now = Micro(now);
+        now = StoreClock.Truncate(now);
         var sending = StoredEnum<CampaignStatus>.Name(CampaignStatus.Sending);
         var completed = StoredEnum<CampaignStatus>.Name(CampaignStatus.Completed);
         var expired = StoredEnum<CampaignStatus>.Name(CampaignStatus.Expired);
@@ -608,7 +608,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
     private async Task<long> RequeueFailedNowAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        now = Micro(now);
+        now = StoreClock.Truncate(now);
         var failed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Failed);
         var queued = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Queued);
 
@@ -631,10 +631,15 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var sent = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sent);
 
-        // Times are not aggregated in SQL (SQLite keeps them as text); read the first and last by the index order.
-        var sentTimes = Deliveries.AsNoTracking().Where(d => d.ClientId == campaign.ClientId && d.CampaignId == campaign.Id && d.Status == sent)
-            .Select(d => d.DispatchedAt);
-        var times = await sentTimes.ToListAsync(cancellationToken).ConfigureAwait(false);
+        // min/max in SQL (EF cannot translate DateTimeOffset aggregates on SQLite; its UTC text orders as time does).
+        var spanSql = $"""
+            SELECT min(dispatched_at) AS "First", max(dispatched_at) AS "Last" FROM {_tables.Deliveries}
+            WHERE client_id = @p0 AND campaign_id = @p1 AND status = @p2
+            """;
+#pragma warning disable EF1002, EF1003 // Table names come from the model; every value is a parameter.
+        var span = await db.Database.SqlQueryRaw<SentSpan>(spanSql, Parameters([campaign.ClientId, campaign.Id, sent]))
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
+#pragma warning restore EF1002, EF1003
         var counts = Counts(groups.Select(g => (g.Status, g.Count)));
         return new CampaignStats
         {
@@ -646,10 +651,12 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             Attempts = groups.Sum(g => g.Attempts),
             StartedAt = campaign.StartedAt,
             FinishedAt = campaign.FinishedAt,
-            FirstSentAt = times.Min(),
-            LastSentAt = times.Max(),
+            FirstSentAt = span.First,
+            LastSentAt = span.Last,
         };
     }
+
+    private sealed record SentSpan(DateTimeOffset? First, DateTimeOffset? Last);
 
     public async Task<IReadOnlyDictionary<Guid, IReadOnlyDictionary<DeliveryStatus, long>>> CountByStatusAsync(
         string clientId, IReadOnlyCollection<Guid> campaigns, CancellationToken cancellationToken)
@@ -697,12 +704,6 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     }
 
     private static string In(string[] names) => string.Join(", ", names.Select(n => $"'{n}'"));
-
-    private static DateTimeOffset Micro(DateTimeOffset time)
-    {
-        var utc = time.ToUniversalTime();
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
-    }
 
     private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
 

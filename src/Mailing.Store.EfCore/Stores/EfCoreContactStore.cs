@@ -216,9 +216,12 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
 internal static class StoreClock
 {
     /// <summary>Now, truncated to whole microseconds: the precision every supported database keeps.</summary>
-    public static DateTimeOffset Now(TimeProvider time)
+    public static DateTimeOffset Now(TimeProvider time) => Truncate(time.GetUtcNow());
+
+    /// <summary>An instant in UTC, truncated to whole microseconds.</summary>
+    public static DateTimeOffset Truncate(DateTimeOffset time)
     {
-        var utc = time.GetUtcNow();
+        var utc = time.ToUniversalTime();
         return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
     }
 }

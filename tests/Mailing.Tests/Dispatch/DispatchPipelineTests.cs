@@ -148,6 +148,7 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
         var stats = await Campaigns(s => s.GetStatsAsync(Client, campaign.Id, Ct));
         Assert.Equal(CampaignStatus.Completed, stats.Status);
         Assert.Equal((60L, 60L, 60L), (stats.Total, stats.Deliveries[DeliveryStatus.Sent], stats.Attempts));
+        Assert.Equal((T0, T0), (stats.FirstSentAt, stats.LastSentAt));
         Assert.Equal(contacts.Select(c => c.Id).Order(), Transport.Handed.Select(h => h.Message.ContactId).Order());
     }
 
