@@ -35,8 +35,11 @@ public static class DeliveryProjectionRules
     public static bool Changed(DeliveryProjection before, DeliveryProjection after) =>
         !EqualityComparer<DeliveryProjection>.Default.Equals(before, after with { LockVersion = before.LockVersion });
 
-    /// <summary>Among events at the same instant, the later in a message's life wins.</summary>
-    private static int Precedence(DeliveryEventType type) => type switch
+    /// <summary>
+    /// Among events at the same instant, the later in a message's life wins: the higher of two precedences. A delivery
+    /// with no last event counts as <see cref="DeliveryEventType.Unknown"/>.
+    /// </summary>
+    public static int Precedence(DeliveryEventType type) => type switch
     {
         DeliveryEventType.Queued => 0,
         DeliveryEventType.Deferred => 1,

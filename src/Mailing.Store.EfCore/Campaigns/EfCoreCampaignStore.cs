@@ -321,7 +321,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         if (rows.Count > 0)
         {
             var noAddress = $"The contact has no {(campaign.Channel == MessageChannel.Email ? "email address" : "phone number")} for this {StoredEnum<MessageChannel>.Name(campaign.Channel)} campaign.";
-            if (_dialect is PostgresDialect)
+            if (_dialect.BindsArrays)
             {
                 await InsertWithArraysAsync(campaign, rows, noAddress, now, cancellationToken).ConfigureAwait(false);
             }
@@ -492,7 +492,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         now = StoreClock.Truncate(now);
-        if (_dialect is PostgresDialect)
+        if (_dialect.BindsArrays)
         {
             var total = 0;
             foreach (var client in outcomes.GroupBy(o => o.ClientId, StringComparer.Ordinal))
@@ -707,20 +707,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
     private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
 
-    private DbParameter[] Parameters(IReadOnlyList<object?> values)
-    {
-        using var command = db.Database.GetDbConnection().CreateCommand();
-        var parameters = new DbParameter[values.Count];
-        for (var i = 0; i < values.Count; i++)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "p" + i.ToString(CultureInfo.InvariantCulture);
-            parameter.Value = _dialect.Bind(values[i]);
-            parameters[i] = parameter;
-        }
-
-        return parameters;
-    }
+    private DbParameter[] Parameters(IReadOnlyList<object?> values) => _dialect.Parameters(db, values);
 
     private Task<int> ExecuteAsync(string sql, IReadOnlyList<object?> values, CancellationToken cancellationToken) =>
 #pragma warning disable EF1002 // Table names come from the model; every value is a parameter.

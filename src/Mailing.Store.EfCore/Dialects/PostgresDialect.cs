@@ -14,6 +14,8 @@ internal sealed class PostgresDialect : StoreDialect
     {
     }
 
+    public override bool BindsArrays => true;
+
     public override bool WritesOneAtATime => false;
 
     public override bool HasSetBasedMembershipPath => true;

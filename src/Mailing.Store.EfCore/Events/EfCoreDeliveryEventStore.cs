@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mailing.Events;
 using Mailing.Store.EfCore.Campaigns;
+using Mailing.Store.EfCore.Dialects;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
@@ -10,14 +11,19 @@ namespace Mailing.Store.EfCore.Events;
 
 /// <summary>
 /// The EF Core delivery event store. Lifetime: scoped, sharing the scope's <typeparamref name="TContext"/>.
-/// A batch is deduplicated against itself and the stored events, inserted in one statement batch (falling back to
-/// one insert per event when a concurrent writer stored one of them first), then projected per delivery with an
-/// optimistic update (<c>WHERE lock_version = @read</c>) that re-reads and retries when another writer got there first.
+/// A batch is deduplicated against itself and the stored events, then stored and projected. On PostgreSQL that is two
+/// statements per batch (<see cref="PostgresEventStatements"/>): the rows as arrays with <c>ON CONFLICT DO NOTHING</c>,
+/// and one update folding the events into their deliveries under row locks. On SQLite (one writer at a time) the
+/// rows go in one statement batch (one insert per event when a concurrent writer stored one of them first), and each
+/// delivery is projected with an optimistic update (<c>WHERE lock_version = @read</c>) that re-reads and retries when
+/// another writer got there first.
 /// </summary>
 internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliveryEventStore
     where TContext : DbContext
 {
     private const int MaxProjectionAttempts = 200;
+
+    private readonly StoreDialect _dialect = StoreDialect.For(db);
 
     private DbSet<DeliveryEventEntity> Events => db.Set<DeliveryEventEntity>();
 
@@ -93,7 +99,10 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
                 row.Recipient ?? delivery?.Recipient, delivery is null ? null : StoredEnum<MessageStream>.Parse(delivery.Stream));
         }
 
-        var inserted = await InsertAsync(fresh.Select(f => f.Row).ToList(), cancellationToken).ConfigureAwait(false);
+        var rows = fresh.Select(f => f.Row).ToList();
+        var inserted = _dialect.BindsArrays
+            ? await PostgresEventStatements.InsertAsync(db, StoreTables.Of(db), rows, cancellationToken).ConfigureAwait(false)
+            : await InsertAsync(rows, cancellationToken).ConfigureAwait(false);
         foreach (var (index, row, _) in fresh)
         {
             if (!inserted.Contains(row.Id))
@@ -105,12 +114,11 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             }
         }
 
-        var toProject = fresh.Where(f => project && f.Delivery is not null && inserted.Contains(f.Row.Id))
-            .GroupBy(f => f.Delivery!.Id)
-            .Select(g => (g.Key, Events: g.Select(f => (StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList()));
-        foreach (var (deliveryId, applied) in toProject)
+        if (project)
         {
-            await ProjectAsync(clientId, deliveryId, applied, now, cancellationToken).ConfigureAwait(false);
+            var applied = fresh.Where(f => f.Delivery is not null && inserted.Contains(f.Row.Id))
+                .Select(f => new ProjectedEvent(f.Delivery!.Id, StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList();
+            await ProjectAsync(clientId, applied, now, cancellationToken).ConfigureAwait(false);
         }
 
         return results;
@@ -140,7 +148,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             .Select(d => new { d.Id, d.CampaignId, d.ProviderMessageId })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var linked = 0;
-        var now = DateTimeOffset.UtcNow;
+        var applied = new List<ProjectedEvent>();
         foreach (var delivery in deliveries)
         {
             var mine = orphans.Where(o => o.ProviderMessageId == delivery.ProviderMessageId).ToList();
@@ -150,16 +158,14 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             var changed = await Events.Where(e => e.ClientId == clientId && eventIds.Contains(e.Id) && e.DeliveryId == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(e => e.DeliveryId, delivery.Id).SetProperty(e => e.CampaignId, delivery.CampaignId), cancellationToken)
                 .ConfigureAwait(false);
-            if (changed == 0)
+            if (changed > 0)
             {
-                continue;
+                linked += changed;
+                applied.AddRange(mine.Select(o => new ProjectedEvent(delivery.Id, StoredEnum<DeliveryEventType>.Parse(o.EventType), o.OccurredAt)));
             }
-
-            linked += changed;
-            await ProjectAsync(clientId, delivery.Id, [.. mine.Select(o => (StoredEnum<DeliveryEventType>.Parse(o.EventType), o.OccurredAt))], now, cancellationToken)
-                .ConfigureAwait(false);
         }
 
+        await ProjectAsync(clientId, applied, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         return linked;
     }
 
@@ -178,8 +184,23 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
     public async Task<DeliveryProjection?> FindProjectionAsync(string clientId, Guid deliveryId, CancellationToken cancellationToken) =>
         await ReadProjectionAsync(clientId, deliveryId, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Folds stored events into their deliveries' projections: one statement on PostgreSQL, else delivery by delivery.</summary>
+    private async Task ProjectAsync(string clientId, List<ProjectedEvent> applied, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_dialect.BindsArrays)
+        {
+            await PostgresEventStatements.ProjectAsync(db, StoreTables.Of(db), clientId, applied, now, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var delivery in applied.GroupBy(e => e.DeliveryId))
+        {
+            await ProjectOneAsync(clientId, delivery.Key, [.. delivery.Select(e => (e.Type, e.At))], now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Folds the events into the delivery's projection: read, fold, write if the version is unchanged, else again.</summary>
-    private async Task ProjectAsync(
+    private async Task ProjectOneAsync(
         string clientId, Guid deliveryId, IReadOnlyList<(DeliveryEventType Type, DateTimeOffset At)> applied, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
