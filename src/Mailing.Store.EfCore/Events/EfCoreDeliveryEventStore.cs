@@ -39,15 +39,12 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             return results;
         }
 
-        // Duplicates: of an earlier event of this batch, or of a stored one.
+        // Duplicates: of an earlier event of this batch, or of a stored one. PostgreSQL finds the stored ones as it inserts
+        // (ON CONFLICT DO NOTHING), so only those it left out are read back; SQLite reads them first.
         var firstOfKey = new Dictionary<(string, string), int>();
-        var providers = events.Select(e => e.Provider!).Distinct().ToList();
-        var eventIds = events.Select(e => e.ProviderEventId!).Distinct().ToList();
-        var stored = (await Events.AsNoTracking()
-                .Where(e => e.ClientId == clientId && providers.Contains(e.Provider) && eventIds.Contains(e.ProviderEventId))
-                .Select(e => new { e.Provider, e.ProviderEventId, e.Id, e.DeliveryId, e.Recipient })
-                .ToListAsync(cancellationToken).ConfigureAwait(false))
-            .ToDictionary(e => (e.Provider, e.ProviderEventId));
+        var stored = _dialect.BindsArrays
+            ? []
+            : await StoredAsync(clientId, [.. events.Select(e => (e.Provider!, e.ProviderEventId!))], cancellationToken).ConfigureAwait(false);
 
         // Deliveries, by id and by provider message id, of this client only.
         var deliveryIds = events.Where(e => e.DeliveryId is not null).Select(e => e.DeliveryId!.Value).Distinct().ToList();
@@ -103,14 +100,15 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
         var inserted = _dialect.BindsArrays
             ? await PostgresEventStatements.InsertAsync(db, StoreTables.Of(db), rows, cancellationToken).ConfigureAwait(false)
             : await InsertAsync(rows, cancellationToken).ConfigureAwait(false);
-        foreach (var (index, row, _) in fresh)
+        var lost = fresh.Where(f => !inserted.Contains(f.Row.Id)).ToList();
+        if (lost.Count > 0)
         {
-            if (!inserted.Contains(row.Id))
+            // Another writer stored these first (or, on PostgreSQL, an earlier batch did): duplicates of the stored event.
+            var winners = await StoredAsync(clientId, [.. lost.Select(f => (f.Row.Provider, f.Row.ProviderEventId))], cancellationToken).ConfigureAwait(false);
+            foreach (var (index, row, _) in lost)
             {
-                var winner = await Events.AsNoTracking()
-                    .Where(e => e.ClientId == clientId && e.Provider == row.Provider && e.ProviderEventId == row.ProviderEventId)
-                    .Select(e => new { e.Id, e.DeliveryId }).SingleAsync(cancellationToken).ConfigureAwait(false);
-                results[index] = results[index] with { Outcome = DeliveryEventOutcome.Duplicate, EventId = winner.Id, DeliveryId = winner.DeliveryId };
+                var winner = winners[(row.Provider, row.ProviderEventId)];
+                results[index] = new StoredEventResult(DeliveryEventOutcome.Duplicate, winner.Id, winner.DeliveryId, winner.Recipient, null);
             }
         }
 
@@ -183,6 +181,19 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
 
     public async Task<DeliveryProjection?> FindProjectionAsync(string clientId, Guid deliveryId, CancellationToken cancellationToken) =>
         await ReadProjectionAsync(clientId, deliveryId, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The stored events with these (provider, provider event id) keys.</summary>
+    private async Task<Dictionary<(string Provider, string ProviderEventId), StoredKey>> StoredAsync(
+        string clientId, IReadOnlyCollection<(string Provider, string ProviderEventId)> keys, CancellationToken cancellationToken)
+    {
+        var providers = keys.Select(k => k.Provider).Distinct().ToList();
+        var eventIds = keys.Select(k => k.ProviderEventId).Distinct().ToList();
+        var rows = await Events.AsNoTracking()
+            .Where(e => e.ClientId == clientId && providers.Contains(e.Provider) && eventIds.Contains(e.ProviderEventId))
+            .Select(e => new StoredKey(e.Provider, e.ProviderEventId, e.Id, e.DeliveryId, e.Recipient))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(e => (e.Provider, e.ProviderEventId));
+    }
 
     /// <summary>Folds stored events into their deliveries' projections: one statement on PostgreSQL, else delivery by delivery.</summary>
     private async Task ProjectAsync(string clientId, List<ProjectedEvent> applied, DateTimeOffset now, CancellationToken cancellationToken)
@@ -346,6 +357,8 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
         Description = e.Description,
         MtaResponse = e.MtaResponse,
     };
+
+    private sealed record StoredKey(string Provider, string ProviderEventId, Guid Id, Guid? DeliveryId, string? Recipient);
 
     private sealed record LinkedDelivery(Guid Id, Guid CampaignId, string Recipient, string Stream, string? ProviderMessageId);
 }
