@@ -613,10 +613,11 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         var queued = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Queued);
 
         // Only deliveries that have an address: one made failed for want of an address would fail again at once.
+        // The terminal flag stays set: it records that the delivery's story once ended, and it never flips back.
         return await Deliveries.Where(d => d.ClientId == clientId && d.CampaignId == id && d.Status == failed && d.Recipient != string.Empty)
             .ExecuteUpdateAsync(
                 s => s.SetProperty(d => d.Status, queued).SetProperty(d => d.Attempts, 0).SetProperty(d => d.NextAttemptAt, now)
-                    .SetProperty(d => d.Terminal, false).SetProperty(d => d.UpdatedAt, now).SetProperty(d => d.LockVersion, d => d.LockVersion + 1),
+                    .SetProperty(d => d.UpdatedAt, now).SetProperty(d => d.LockVersion, d => d.LockVersion + 1),
                 cancellationToken).ConfigureAwait(false);
     }
 

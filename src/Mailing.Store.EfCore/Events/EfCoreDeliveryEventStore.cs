@@ -49,11 +49,24 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
         // Deliveries, by id and by provider message id, of this client only.
         var deliveryIds = events.Where(e => e.DeliveryId is not null).Select(e => e.DeliveryId!.Value).Distinct().ToList();
         var messageIds = events.Where(e => e.DeliveryId is null && e.ProviderMessageId is not null).Select(e => e.ProviderMessageId!).Distinct().ToList();
-        var deliveries = await Deliveries.AsNoTracking()
-            .Where(d => d.ClientId == clientId && (deliveryIds.Contains(d.Id) || (d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))))
-            .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        var byId = deliveries.ToDictionary(d => d.Id);
+        // Two lookups, each on its own index (one OR over both columns would scan the client's deliveries).
+        var deliveries = new List<LinkedDelivery>();
+        if (deliveryIds.Count > 0)
+        {
+            deliveries.AddRange(await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && deliveryIds.Contains(d.Id))
+                .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
+                .ToListAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        if (messageIds.Count > 0)
+        {
+            deliveries.AddRange(await Deliveries.AsNoTracking()
+                .Where(d => d.ClientId == clientId && d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))
+                .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
+                .ToListAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        var byId = deliveries.DistinctBy(d => d.Id).ToDictionary(d => d.Id);
         var byMessageId = deliveries.Where(d => d.ProviderMessageId is not null).GroupBy(d => d.ProviderMessageId!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
