@@ -826,30 +826,29 @@ const scopeText = s => (s.scope === 'address_stream' ? `address · ${s.stream}` 
 // creation order; "Find" shows the rules of one address, and for an email address also its domain's.
 async function suppressionsPage(current, params) {
   const results = h('div');
+  const heading = h('h2');
   const q = input('q', params.get('q') || '', { type: 'search', placeholder: 'alice@example.com or example.com', 'aria-label': 'Find an address or domain' });
-  const finder = h('form', { class: 'row', role: 'search', onsubmit: e => { e.preventDefault(); go(`#/suppressions?q=${encodeURIComponent(q.value.trim())}`); } },
+  const finder = h('form', { class: 'row finder', role: 'search', onsubmit: e => { e.preventDefault(); go(`#/suppressions?q=${encodeURIComponent(q.value.trim())}`); } },
     q, h('button', { type: 'submit', class: 'primary' }, 'Find'));
 
   async function show(term) {
     const domain = term.includes('@') ? term.slice(term.lastIndexOf('@') + 1) : null;
     const table = pagedTable(current, {
       testid: 'suppressions',
-      columns: [{ label: 'Address or domain' }, { label: 'Scope' }, { label: 'Reason' }, { label: 'Source', narrow: true }, { label: 'Expires', narrow: true }, { label: 'Created', narrow: true }, { label: 'Action' }],
+      columns: [{ label: 'Address or domain' }, { label: 'Scope', narrow: true }, { label: 'Reason' }, { label: 'Source', narrow: true }, { label: 'Expires', narrow: true }, { label: 'Created', narrow: true }, { label: 'Action' }],
       fetchPage: term ? () => findSuppressions([term, domain]) : cursor => api('GET', '/suppressions', { query: { cursor, limit: PAGE } }),
       empty: term ? (domain ? `Neither ${term} nor ${domain} is suppressed.` : `${term} is not suppressed.`) : 'No suppressions: every address gets mail.',
       row: s => h('tr', { dataset: { address: s.address } },
-        h('td', { class: 'address' }, s.address),
-        h('td', {}, scopeText(s)),
+        h('td', { class: 'address' }, s.address, h('div', { class: 'muted show-narrow' }, scopeText(s))),
+        h('td', { class: 'hide-narrow' }, scopeText(s)),
         h('td', {}, badge(s.reason)),
         h('td', { class: 'hide-narrow' }, s.source || '—'),
         h('td', { class: 'hide-narrow' }, s.expiresAt ? [when(s.expiresAt), new Date(s.expiresAt) <= new Date() ? ' (expired)' : null] : 'never'),
         h('td', { class: 'hide-narrow' }, when(s.createdAt)),
         h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${s.address}`, onclick: () => remove(s.address) }, 'Remove'))),
     });
-    set(results,
-      h('div', { class: 'row spread' }, h('h2', {}, term ? `Suppressions of ${term}` : 'All suppressions'),
-        term ? h('a', { href: '#/suppressions' }, 'Show all') : h('span', { class: 'muted' }, 'oldest first')),
-      table.element);
+    set(heading, term ? `Suppressions of ${term}` : 'All suppressions');
+    set(results, h('p', { class: 'muted' }, term ? h('a', { href: '#/suppressions' }, 'Show all') : 'Oldest first.'), table.element);
     await table.load();
   }
 
@@ -907,16 +906,16 @@ async function suppressionsPage(current, params) {
     }
   }
 
-  const form = h('form', { class: 'grid', novalidate: true, onsubmit: add },
-    field('Address or domain', address), field('Scope', scope),
-    field('Stream', stream, { hint: 'for the address, one stream scope' }), field('Reason', reason),
-    field('Expires', expiresAt, { hint: 'your local time; empty: never' }),
-    h('div', { class: 'row end' }, h('button', { type: 'submit', class: 'primary' }, 'Suppress')));
+  const form = h('form', { class: 'grid three', novalidate: true, onsubmit: add },
+    field('Address or domain', address), field('Scope', scope), field('Stream', stream),
+    field('Reason', reason), field('Expires', expiresAt, { hint: 'your local time; empty: never' }),
+    // An empty label line puts the button level with the fields.
+    h('div', { class: 'field' }, h('span', { 'aria-hidden': 'true' }, '\u00a0'), h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Suppress'))));
 
   render(h('h1', {}, 'Suppressions'),
     h('p', { class: 'muted' }, 'No mail goes to these addresses and domains, in any audience. Hard bounces, complaints and unsubscribes add them by themselves.'),
-    h('div', { class: 'panel' }, finder),
     h('div', { class: 'panel' }, h('h2', { class: 'first' }, 'Add a suppression'), form),
+    h('div', { class: 'row spread' }, heading, finder),
     results);
   await show(params.get('q') || '');
 }
