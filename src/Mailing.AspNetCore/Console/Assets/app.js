@@ -826,7 +826,7 @@ const scopeText = s => (s.scope === 'address_stream' ? `address · ${s.stream}` 
 // creation order; "Find" shows the rules of one address, and for an email address also its domain's.
 async function suppressionsPage(current, params) {
   const results = h('div');
-  const heading = h('h2');
+  const heading = h('div', { class: 'row' });
   const q = input('q', params.get('q') || '', { type: 'search', placeholder: 'alice@example.com or example.com', 'aria-label': 'Find an address or domain' });
   const finder = h('form', { class: 'row finder', role: 'search', onsubmit: e => { e.preventDefault(); go(`#/suppressions?q=${encodeURIComponent(q.value.trim())}`); } },
     q, h('button', { type: 'submit', class: 'primary' }, 'Find'));
@@ -847,8 +847,9 @@ async function suppressionsPage(current, params) {
         h('td', { class: 'hide-narrow' }, when(s.createdAt)),
         h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${s.address}`, onclick: () => remove(s.address) }, 'Remove'))),
     });
-    set(heading, term ? `Suppressions of ${term}` : 'All suppressions');
-    set(results, h('p', { class: 'muted' }, term ? h('a', { href: '#/suppressions' }, 'Show all') : 'Oldest first.'), table.element);
+    set(heading, h('h2', {}, term ? `Suppressions of ${term}` : 'All suppressions'),
+      term ? h('a', { href: '#/suppressions' }, 'Show all') : h('span', { class: 'muted' }, 'oldest first'));
+    set(results, table.element);
     await table.load();
   }
 
@@ -909,8 +910,7 @@ async function suppressionsPage(current, params) {
   const form = h('form', { class: 'grid three', novalidate: true, onsubmit: add },
     field('Address or domain', address), field('Scope', scope), field('Stream', stream),
     field('Reason', reason), field('Expires', expiresAt, { hint: 'your local time; empty: never' }),
-    // An empty label line puts the button level with the fields.
-    h('div', { class: 'field' }, h('span', { 'aria-hidden': 'true' }, '\u00a0'), h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Suppress'))));
+    h('div', { class: 'row wide' }, h('button', { type: 'submit', class: 'primary' }, 'Suppress')));
 
   render(h('h1', {}, 'Suppressions'),
     h('p', { class: 'muted' }, 'No mail goes to these addresses and domains, in any audience. Hard bounces, complaints and unsubscribes add them by themselves.'),
