@@ -826,7 +826,7 @@ const scopeText = s => (s.scope === 'address_stream' ? `address · ${s.stream}` 
 // creation order; "Find" shows the rules of one address, and for an email address also its domain's.
 async function suppressionsPage(current, params) {
   const results = h('div');
-  const heading = h('div', { class: 'row' });
+  const heading = h('div', { class: 'row baseline' });
   const q = input('q', params.get('q') || '', { type: 'search', placeholder: 'alice@example.com or example.com', 'aria-label': 'Find an address or domain' });
   const finder = h('form', { class: 'row finder', role: 'search', onsubmit: e => { e.preventDefault(); go(`#/suppressions?q=${encodeURIComponent(q.value.trim())}`); } },
     q, h('button', { type: 'submit', class: 'primary' }, 'Find'));
