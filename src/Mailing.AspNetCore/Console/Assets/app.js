@@ -858,7 +858,10 @@ async function suppressionsPage(current, params) {
     clearBanner();
     try {
       await api('DELETE', `/suppressions/${encodeURIComponent(address)}`);
-      for (const row of results.querySelectorAll('tr[data-address]')) if (row.dataset.address === address) row.remove();
+      const rows = [...results.querySelectorAll('tr[data-address]')].filter(row => row.dataset.address === address);
+      // The keyboard's place moves to the next row's button (or the search field) instead of being lost with the row.
+      (rows[rows.length - 1]?.nextElementSibling?.querySelector('button') || q).focus();
+      for (const row of rows) row.remove();
       showBanner(`${address} is no longer suppressed.`, 'info');
     } catch (error) {
       showBanner(error.message);
