@@ -99,10 +99,10 @@ internal static class PostgresEventStatements
                        max(e.occurred_at) AS last_at
                 FROM e GROUP BY e.delivery_id
             ), locked AS MATERIALIZED (
-                SELECT d.id FROM {tables.Deliveries} d
-                WHERE d.client_id = @p0 AND d.id IN (SELECT a.delivery_id FROM a)
+                SELECT d.id, a.* FROM {tables.Deliveries} d JOIN a ON a.delivery_id = d.id
+                WHERE d.client_id = @p0
                 ORDER BY d.id
-                FOR UPDATE
+                FOR UPDATE OF d
             )
             UPDATE {tables.Deliveries} AS d
             SET dispatched_at = coalesce(d.dispatched_at, a.dispatched_at),
@@ -114,8 +114,8 @@ internal static class PostgresEventStatements
                 last_event_type = CASE WHEN {newer} THEN a.last_type ELSE d.last_event_type END,
                 last_event_at = CASE WHEN {newer} THEN a.last_at ELSE d.last_event_at END,
                 lock_version = d.lock_version + 1, updated_at = @p1
-            FROM a JOIN locked l ON l.id = a.delivery_id
-            WHERE d.client_id = @p0 AND d.id = a.delivery_id
+            FROM locked a
+            WHERE d.client_id = @p0 AND d.id = a.id
             """;
         object?[] values =
         [
