@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Mailing.Audiences;
 using Mailing.Store.EfCore;
-using Mailing.Store.EfCore.Stores;
+using Mailing.Store.EfCore.Audiences;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

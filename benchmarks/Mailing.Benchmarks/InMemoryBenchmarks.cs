@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Mailing.Audiences;
-using Mailing.Store.EfCore.Stores;
+using Mailing.Store.EfCore.RecipientLists;
 using Mailing.Stores;
 
 namespace Mailing.Benchmarks;

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Mailing.Store.EfCore.Dialects;
+using Mailing.Store.EfCore.Dialects.Postgres;
+using Mailing.Store.EfCore.Dialects.Sqlite;
 using Mailing.Store.EfCore.Entities;
-using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Mailing.Events;
 using Mailing.Store.EfCore.Campaigns;
+using Mailing.Store.EfCore.Dialects;
 using Mailing.Store.EfCore.Entities;
-using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 

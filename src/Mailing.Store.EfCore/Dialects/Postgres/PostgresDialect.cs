@@ -1,6 +1,7 @@
+using Mailing.Store.EfCore.Dialects;
 using Microsoft.EntityFrameworkCore;
 
-namespace Mailing.Store.EfCore.Dialects;
+namespace Mailing.Store.EfCore.Dialects.Postgres;
 
 /// <summary>PostgreSQL: concurrent writers, advisory locks, <c>FOR UPDATE SKIP LOCKED</c>.</summary>
 internal sealed class PostgresDialect : StoreDialect

@@ -1,8 +1,9 @@
+using Mailing.Store.EfCore.Contacts;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Audiences;
 
 /// <summary>
 /// The EF Core audience store. Lifetime: scoped. Every question is one SQL query over

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 // Guid.CompareTo in these queries is translated to SQL "a > b": both providers order UUIDs the way
 // they are written (SQLite stores them as upper-case text, PostgreSQL as uuid), which for UUIDv7 is
 // creation order, consistently with ORDER BY id.
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Contacts;
 
 /// <summary>The contact predicates shared by the contact listing and the audience store, all evaluated in SQL.</summary>
 internal static class ContactQueries

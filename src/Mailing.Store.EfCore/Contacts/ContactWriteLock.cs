@@ -1,7 +1,7 @@
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Contacts;
 
 /// <summary>
 /// On PostgreSQL, the member writers and contact deletion change the contacts and memberships of one
