@@ -146,13 +146,13 @@ public abstract partial class RecipientStoreConformanceTests : IAsyncLifetime
     protected async Task<long> Count(AudienceSelection selection)
     {
         await using var scope = _services!.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IAudienceService>().CountAsync(Scope.ClientId, selection, Ct);
+        return await scope.ServiceProvider.GetRequiredService<IAudienceService>().CountAsync(Scope, selection, Ct);
     }
 
     protected async Task<AudienceCheckpoint> Start(AudienceSelection selection)
     {
         await using var scope = _services!.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IAudiencePager>().StartAsync(Scope.ClientId, selection, Ct);
+        return await scope.ServiceProvider.GetRequiredService<IAudiencePager>().StartAsync(Scope, selection, Ct);
     }
 
     protected async Task<List<AudiencePage>> Pages(AudienceSelection selection, AudienceCheckpoint checkpoint, int pageSize)
@@ -160,7 +160,7 @@ public abstract partial class RecipientStoreConformanceTests : IAsyncLifetime
         await using var scope = _services!.CreateAsyncScope();
         var pager = scope.ServiceProvider.GetRequiredService<IAudiencePager>();
         var pages = new List<AudiencePage>();
-        await foreach (var page in pager.ReadPagesAsync(Scope.ClientId, selection, checkpoint, pageSize, Ct))
+        await foreach (var page in pager.ReadPagesAsync(Scope, selection, checkpoint, pageSize, Ct))
         {
             pages.Add(page);
         }
