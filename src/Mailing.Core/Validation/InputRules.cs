@@ -240,7 +240,7 @@ internal static class InputRules
 
     /// <summary>
     /// Normalizes a phone number to E.164: <c>+</c> and 8–15 digits (not starting with 0), or 11 digits
-    /// starting with 7 (seed 002's <c>7XXXXXXXXXX</c>, read as <c>+7XXXXXXXXXX</c>). Spaces, dashes, dots
+    /// starting with 7 (the Russian national form <c>7XXXXXXXXXX</c>, read as <c>+7XXXXXXXXXX</c>). Spaces, dashes, dots
     /// and parentheses are ignored.
     /// </summary>
     public static string? CheckPhone(string phone, out string normalized)

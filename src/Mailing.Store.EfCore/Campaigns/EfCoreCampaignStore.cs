@@ -27,7 +27,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private const int OutcomesPerStatement = 100;
 
     private static readonly string[] OpenStatuses = StoredEnum<DeliveryStatus>.NamesOf([DeliveryStatus.Queued, DeliveryStatus.Deferred, DeliveryStatus.Sending]);
-    // Seed 001's terminal: nothing more will happen to the delivery. A sent message is not terminal (delivery events follow).
+    // Terminal: nothing more will happen to the delivery. A sent message is not terminal (delivery events follow).
     private static readonly string[] TerminalStatuses = StoredEnum<DeliveryStatus>.NamesOf(
         [DeliveryStatus.Failed, DeliveryStatus.Suppressed, DeliveryStatus.Expired, DeliveryStatus.Cancelled]);
 

@@ -22,7 +22,7 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<ContactEnt
             .HasFilter("normalized_email IS NOT NULL")
             .HasDatabaseName("ux_mailing_contacts_email");
 
-        // Contacts (issue 3): nullable or defaulted columns only, see ContactEntity.
+        // Columns added with contacts: nullable or defaulted only, see ContactEntity.
         b.Property(c => c.Phone).HasColumnName("phone").HasMaxLength(MailingLimits.MaxPhoneLength);
         b.Property(c => c.TimeZone).HasColumnName("time_zone").HasMaxLength(MailingLimits.MaxTimeZoneLength);
         b.Property(c => c.Tags).HasColumnName("tags");
