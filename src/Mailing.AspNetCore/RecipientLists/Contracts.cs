@@ -58,7 +58,7 @@ public sealed record ReconcileBody(ListBody? List, IReadOnlyList<MemberItem?>? M
 /// <param name="LastReconcileStatus">How the last reconcile ended.</param>
 /// <param name="LastReconcileCounts">The last reconcile's per-outcome counts.</param>
 /// <param name="CreatedAt">When the list was created.</param>
-/// <param name="UpdatedAt">When the list's own fields or counters last changed.</param>
+/// <param name="UpdatedAt">When the list last changed.</param>
 public sealed record ListResponse(
     Guid Id,
     string Key,
