@@ -1,7 +1,11 @@
 using Mailing.Store.EfCore;
+using Mailing.Store.EfCore.Audiences;
 using Mailing.Store.EfCore.Campaigns;
+using Mailing.Store.EfCore.Contacts;
+using Mailing.Store.EfCore.Dialects.Sqlite;
+using Mailing.Store.EfCore.Migrations;
+using Mailing.Store.EfCore.RecipientLists;
 using Mailing.Store.EfCore.Reports;
-using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;

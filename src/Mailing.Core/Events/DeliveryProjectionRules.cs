@@ -1,7 +1,7 @@
 namespace Mailing.Events;
 
 /// <summary>
-/// Seed 001's projection rules, shared by every store: the last event's time and type only move forward (a late,
+/// The projection rules of delivery events, shared by every store: the last event's time and type only move forward (a late,
 /// older event changes neither; at equal times a fixed precedence decides, so the result does not depend on arrival
 /// order); each <c>*_at</c> is written once; <c>terminal</c> becomes true on delivered, bounced, complained, rejected,
 /// failed and suppressed and never flips back.

@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Mailing.Store.EfCore.Dialects;
+using Mailing.Store.EfCore.Dialects.Postgres;
+using Mailing.Store.EfCore.Dialects.Sqlite;
 using Mailing.Store.EfCore.Entities;
-using Mailing.Store.EfCore.Stores;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,7 +27,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private const int OutcomesPerStatement = 100;
 
     private static readonly string[] OpenStatuses = StoredEnum<DeliveryStatus>.NamesOf([DeliveryStatus.Queued, DeliveryStatus.Deferred, DeliveryStatus.Sending]);
-    // Seed 001's terminal: nothing more will happen to the delivery. A sent message is not terminal (delivery events follow).
+    // Terminal: nothing more will happen to the delivery. A sent message is not terminal (delivery events follow).
     private static readonly string[] TerminalStatuses = StoredEnum<DeliveryStatus>.NamesOf(
         [DeliveryStatus.Failed, DeliveryStatus.Suppressed, DeliveryStatus.Expired, DeliveryStatus.Cancelled]);
 
@@ -516,8 +517,8 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 var final = o.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
                 var sent = o.Status == DeliveryStatus.Sent;
                 values.AddRange([
-                    status, o.Attempts, final ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, 2000), o.Transport,
-                    Truncate(o.ProviderMessageId, 256), final, sent ? "dispatched" : status, o.ClientId, o.DeliveryId, o.LeaseToken,
+                    status, o.Attempts, final ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength), o.Transport,
+                    Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength), final, sent ? "dispatched" : status, o.ClientId, o.DeliveryId, o.LeaseToken,
                 ]);
                 sql.Append(CultureInfo.InvariantCulture, $"""
                     UPDATE {_tables.Deliveries} SET status = @p{p}, attempts = @p{p + 1}, next_attempt_at = @p{p + 2},
@@ -569,8 +570,8 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 outcomes.Select(o => o.DeliveryId).ToArray(), outcomes.Select(o => o.LeaseToken).ToArray(),
                 outcomes.Select(o => StoredEnum<DeliveryStatus>.Name(o.Status)).ToArray(), outcomes.Select(o => o.Attempts).ToArray(),
                 outcomes.Select(o => Final(o) ? (DateTimeOffset?)null : StoreClock.Truncate(o.NextAttemptAt ?? now)).ToArray(),
-                outcomes.Select(o => Truncate(o.Error, 2000)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
-                outcomes.Select(o => Truncate(o.ProviderMessageId, 256)).ToArray(), outcomes.Select(Final).ToArray(),
+                outcomes.Select(o => Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
+                outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(), outcomes.Select(Final).ToArray(),
             ],
             cancellationToken);
     }

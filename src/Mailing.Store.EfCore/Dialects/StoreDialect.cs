@@ -1,3 +1,5 @@
+using Mailing.Store.EfCore.Dialects.Postgres;
+using Mailing.Store.EfCore.Dialects.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Mailing.Store.EfCore.Dialects;

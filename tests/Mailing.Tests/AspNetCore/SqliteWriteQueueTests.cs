@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Mailing.Store.EfCore;
-using Mailing.Store.EfCore.Stores;
+using Mailing.Store.EfCore.Dialects.Sqlite;
 using Mailing.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,6 +1,6 @@
 using Mailing.RecipientLists;
 using Mailing.Store.EfCore;
-using Mailing.Store.EfCore.Stores;
+using Mailing.Store.EfCore.Contacts;
 using Mailing.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using Mailing.Store.EfCore.Stores;
+using Mailing.Store.EfCore.RecipientLists;
 using Mailing.Stores;
 
 namespace Mailing.Tests.Stores;

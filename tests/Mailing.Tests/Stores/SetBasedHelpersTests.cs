@@ -1,5 +1,5 @@
 using System.Globalization;
-using Mailing.Store.EfCore.Stores;
+using Mailing.Store.EfCore.Dialects.Postgres;
 using Mailing.Tests.Infrastructure;
 using Npgsql;
 

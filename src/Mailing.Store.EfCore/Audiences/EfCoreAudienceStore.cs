@@ -1,8 +1,9 @@
+using Mailing.Store.EfCore.Contacts;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Audiences;
 
 /// <summary>
 /// The EF Core audience store. Lifetime: scoped. Every question is one SQL query over
@@ -14,18 +15,18 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
 {
     private readonly Dictionary<string, List<Guid>> _resolvedLists = new(StringComparer.Ordinal);
 
-    public async Task<long> CountAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken)
+    public async Task<long> CountAsync(AudienceQuery query, CancellationToken cancellationToken)
     {
-        var query = await SelectAsync(clientId, selection, maxMembershipId: null, cancellationToken).ConfigureAwait(false);
-        return await query.LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var contacts = await SelectAsync(query, maxMembershipId: null, cancellationToken).ConfigureAwait(false);
+        return await contacts.LongCountAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<AudienceCeiling?> CaptureCeilingAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken)
+    public async Task<AudienceCeiling?> CaptureCeilingAsync(AudienceQuery query, CancellationToken cancellationToken)
     {
         // Memberships created after this instant get greater UUIDv7 ids than the bound, so they are left out.
         var maxMembershipId = UuidV7.MaxFor(StoreClock.Now(time));
-        var query = await SelectAsync(clientId, selection, maxMembershipId, cancellationToken).ConfigureAwait(false);
-        var max = await query.OrderByDescending(c => c.Id).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        var contacts = await SelectAsync(query, maxMembershipId, cancellationToken).ConfigureAwait(false);
+        var max = await contacts.OrderByDescending(c => c.Id).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return max is { } id ? new AudienceCeiling(id, maxMembershipId) : null;
     }
 
@@ -41,11 +42,10 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// misestimated statistics: 60–350 ms per page at 100k members instead of a few.)
     /// </remarks>
     public async Task<IReadOnlyList<AudienceRecipient>> ReadPageAsync(
-        string clientId, AudienceSelection selection, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
+        AudienceQuery query, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(selection);
-        var audience = selection.Audience ?? MailingScope.DefaultAudience;
-        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
+        ArgumentNullException.ThrowIfNull(query);
+        var listIds = await ResolveListsAsync(query, cancellationToken).ConfigureAwait(false);
         var page = new List<AudienceRecipient>(Math.Min(limit, 10_000));
         var after = afterContactId;
         if (listIds is not { Count: > 1 })
@@ -53,7 +53,7 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
             // One driving index: one query per window.
             while (true)
             {
-                var (end, full) = await ReadDrivenWindowAsync(clientId, selection, audience, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
+                var (end, full) = await ReadDrivenWindowAsync(query, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
                 if (!full || page.Count == limit)
                 {
                     return page;
@@ -65,11 +65,11 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
 
         while (page.Count < limit)
         {
-            var (candidates, end, exhausted) = await WindowAsync(clientId, audience, listIds, ceiling, after, limit, cancellationToken).ConfigureAwait(false);
+            var (candidates, end, exhausted) = await WindowAsync(query.Scope, listIds, ceiling, after, limit, cancellationToken).ConfigureAwait(false);
             if (candidates.Count > 0)
             {
                 // The window's id range lets the primary key scan one contiguous range; the candidate list then picks the members.
-                var rows = await Select(clientId, selection, listIds: null, maxMembershipId: null)
+                var rows = await Select(query, listIds: null, maxMembershipId: null)
                     .Between(after, end)
                     .Where(c => candidates.Contains(c.Id))
                     .OrderBy(c => c.Id)
@@ -100,11 +100,11 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// matches beyond the page are read again by the next page, which resumes after the page's last id.
     /// </summary>
     private async Task<(Guid End, bool Full)> ReadDrivenWindowAsync(
-        string clientId, AudienceSelection selection, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling,
+        AudienceQuery query, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling,
         Guid? after, int size, List<AudienceRecipient> page, CancellationToken cancellationToken)
     {
-        var window = Drivers(clientId, audience, listIds, ceiling, after)[0].OrderBy(id => id).Take(size);
-        var matches = Select(clientId, selection, listIds: null, maxMembershipId: null);
+        var window = Drivers(query.Scope, listIds, ceiling, after)[0].OrderBy(id => id).Take(size);
+        var matches = Select(query, listIds: null, maxMembershipId: null);
         var rows = await (
             from id in window
             join contact in matches on id equals contact.Id into found
@@ -126,9 +126,9 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// ids left, or the ceiling when none had (then the window is the last one).
     /// </summary>
     private async Task<(List<Guid> Candidates, Guid End, bool Exhausted)> WindowAsync(
-        string clientId, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after, int size, CancellationToken cancellationToken)
+        MailingScope scope, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after, int size, CancellationToken cancellationToken)
     {
-        var drivers = Drivers(clientId, audience, listIds, ceiling, after);
+        var drivers = Drivers(scope, listIds, ceiling, after);
         var end = ceiling.MaxContactId;
         var exhausted = true;
         var found = new List<Guid>();
@@ -155,18 +155,18 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// The driving indexes' contact ids after <paramref name="after"/> up to the ceiling: each list's active
     /// members up to the membership ceiling, or the audience's live contacts when there are no lists.
     /// </summary>
-    private List<IQueryable<Guid>> Drivers(string clientId, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after)
+    private List<IQueryable<Guid>> Drivers(MailingScope scope, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after)
     {
         if (listIds is null)
         {
-            return [ContactQueries.Live(db, clientId, audience).Between(after, ceiling.MaxContactId).Select(c => c.Id)];
+            return [ContactQueries.Live(db, scope.ClientId, scope.Audience).Between(after, ceiling.MaxContactId).Select(c => c.Id)];
         }
 
         var drivers = new List<IQueryable<Guid>>(listIds.Count);
         var upper = ceiling.MaxContactId;
         foreach (var listId in listIds)
         {
-            var members = Memberships(clientId, [listId], ceiling.MaxMembershipId);
+            var members = Memberships(scope.ClientId, [listId], ceiling.MaxMembershipId);
             if (after is { } lower)
             {
                 members = members.Where(m => m.ContactId.CompareTo(lower) > 0);
@@ -182,30 +182,27 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// The selection as a query: live, active contacts of the audience, narrowed to the lists' active
     /// members (memberships up to <paramref name="maxMembershipId"/>) and by each filter.
     /// </summary>
-    internal async Task<IQueryable<ContactEntity>> SelectAsync(string clientId, AudienceSelection selection, Guid? maxMembershipId, CancellationToken cancellationToken)
+    internal async Task<IQueryable<ContactEntity>> SelectAsync(AudienceQuery query, Guid? maxMembershipId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(selection);
-        var audience = selection.Audience ?? MailingScope.DefaultAudience;
-        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
-        return Select(clientId, selection, listIds, maxMembershipId);
+        ArgumentNullException.ThrowIfNull(query);
+        var listIds = await ResolveListsAsync(query, cancellationToken).ConfigureAwait(false);
+        return Select(query, listIds, maxMembershipId);
     }
 
     /// <summary>The selection as a query; without <paramref name="listIds"/> list membership is not checked (the caller did).</summary>
-    private IQueryable<ContactEntity> Select(string clientId, AudienceSelection selection, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId)
+    private IQueryable<ContactEntity> Select(AudienceQuery query, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId)
     {
-        var audience = selection.Audience ?? MailingScope.DefaultAudience;
-        var query = ContactQueries.Live(db, clientId, audience, selection.Attributes)
+        var clientId = query.Scope.ClientId;
+        var contacts = ContactQueries.Live(db, clientId, query.Scope.Audience, query.Attributes)
             .Where(c => c.Status == ContactStatuses.Active);
 
         if (listIds is not null)
         {
             var members = Memberships(clientId, listIds, maxMembershipId);
-            query = query.Where(c => members.Any(m => m.ContactId == c.Id));
+            contacts = contacts.Where(c => members.Any(m => m.ContactId == c.Id));
         }
 
-        return query
-            .WithAnyTag(db, clientId, selection.Tags?.Select(t => t!).ToList())
-            .WithAnyPhonePrefix(selection.PhonePrefixes?.Select(p => p!).ToList());
+        return contacts.WithAnyTag(db, clientId, query.Tags).WithAnyPhonePrefix(query.PhonePrefixes);
     }
 
     /// <summary>Active memberships of the lists, up to <paramref name="maxMembershipId"/>.</summary>
@@ -227,23 +224,30 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         return members.Where(m => ids.Contains(m.ListId));
     }
 
-    private async Task<List<Guid>> ResolveListsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    /// <summary>The ids of the selection's lists, or <see langword="null"/> when it names none (the whole audience).</summary>
+    private async Task<List<Guid>?> ResolveListsAsync(AudienceQuery query, CancellationToken cancellationToken)
     {
+        if (query.Lists.Count == 0)
+        {
+            return null;
+        }
+
         // A run reads many pages through one scoped store: resolve its lists once (list ids never change).
-        var cacheKey = $"{clientId}\n{audience}\n{string.Join('\n', keys)}";
+        var cacheKey = $"{query.Scope.ClientId}\n{query.Scope.Audience}\n{string.Join('\n', query.Lists)}";
         if (_resolvedLists.TryGetValue(cacheKey, out var cached))
         {
             return cached;
         }
 
-        var resolved = await LoadListIdsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false);
+        var resolved = await LoadListIdsAsync(query.Scope, query.Lists, cancellationToken).ConfigureAwait(false);
         _resolvedLists[cacheKey] = resolved;
         return resolved;
     }
 
-    private async Task<List<Guid>> LoadListIdsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    private async Task<List<Guid>> LoadListIdsAsync(MailingScope scope, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        var wanted = keys.Select(k => k!).ToList();
+        var (clientId, audience) = (scope.ClientId, scope.Audience);
+        var wanted = keys.ToList();
         var found = await db.Set<RecipientListEntity>().AsNoTracking()
             .Where(l => l.ClientId == clientId && l.Audience == audience && wanted.Contains(l.Key))
             .Select(l => new { l.Key, l.Id })

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Dialects;
 
 /// <summary>
 /// Recognizes provider errors by their codes, never by message text, wherever they sit in the

@@ -1,8 +1,9 @@
+using Mailing.Store.EfCore.Dialects;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Contacts;
 
 /// <summary>
 /// Resolves member items to contacts by normalized email within the scope, creating missing

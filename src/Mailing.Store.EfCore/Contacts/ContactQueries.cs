@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 // Guid.CompareTo in these queries is translated to SQL "a > b": both providers order UUIDs the way
 // they are written (SQLite stores them as upper-case text, PostgreSQL as uuid), which for UUIDv7 is
 // creation order, consistently with ORDER BY id.
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Contacts;
 
 /// <summary>The contact predicates shared by the contact listing and the audience store, all evaluated in SQL.</summary>
 internal static class ContactQueries
@@ -17,7 +17,7 @@ internal static class ContactQueries
     /// functions, which differ by provider, so they come from a provider-specific SQL source that the
     /// rest of the query composes over.
     /// </summary>
-    public static IQueryable<ContactEntity> Live(DbContext db, string clientId, string audience, IReadOnlyDictionary<string, string?>? attributes = null)
+    public static IQueryable<ContactEntity> Live(DbContext db, string clientId, string audience, IReadOnlyDictionary<string, string>? attributes = null)
     {
         var source = attributes is { Count: > 0 } ? WithAttributes(db, clientId, attributes) : db.Set<ContactEntity>();
         return source.AsNoTracking().Where(c => c.ClientId == clientId && c.Audience == audience && c.DeletedAt == null);
@@ -83,7 +83,7 @@ internal static class ContactQueries
         return query;
     }
 
-    private static IQueryable<ContactEntity> WithAttributes(DbContext db, string clientId, IReadOnlyDictionary<string, string?> attributes)
+    private static IQueryable<ContactEntity> WithAttributes(DbContext db, string clientId, IReadOnlyDictionary<string, string> attributes)
     {
         var entityType = db.Model.FindEntityType(typeof(ContactEntity))!;
         var sql = db.GetService<ISqlGenerationHelper>();
@@ -97,7 +97,7 @@ internal static class ContactQueries
             var (condition, nameArgument) = dialect.JsonTextEquals(column, arguments.Count, arguments.Count + 1, name);
             text.Append(" AND ").Append(condition);
             arguments.Add(nameArgument);
-            arguments.Add(value ?? string.Empty);
+            arguments.Add(value);
         }
 
 #pragma warning disable EF1002 // Identifiers come from the model; every value is a parameter.

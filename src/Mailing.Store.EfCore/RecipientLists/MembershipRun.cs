@@ -1,6 +1,6 @@
 using Mailing.Stores;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.RecipientLists;
 
 /// <summary>
 /// The state of one bulk upsert or reconcile on the batched path: what the request has shown so

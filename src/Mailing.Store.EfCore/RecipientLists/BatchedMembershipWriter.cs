@@ -1,3 +1,4 @@
+using Mailing.Store.EfCore.Contacts;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 // string.Compare in these queries is translated to SQL "a > b" (see EfCoreRecipientListStore).
 #pragma warning disable CA1309
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.RecipientLists;
 
 /// <summary>Applies a run's member items and removals; one implementation per database strategy.</summary>
 internal interface IMembershipWriter

@@ -1,6 +1,6 @@
 using Mailing.Stores;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.RecipientLists;
 
 /// <summary>
 /// How one member item of a bulk upsert or reconcile is judged. The batched and the PostgreSQL

@@ -1,3 +1,6 @@
+using Mailing.Store.EfCore.Dialects;
+using Mailing.Store.EfCore.Dialects.Postgres;
+using Mailing.Store.EfCore.Dialects.Sqlite;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
@@ -8,7 +11,7 @@ using Microsoft.Extensions.Options;
 // keyset pages, consistently with ORDER BY, so no .NET comparison is involved.
 #pragma warning disable CA1309
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.RecipientLists;
 
 /// <summary>
 /// The EF Core recipient-list store. Lifetime: scoped, sharing the scope's <typeparamref name="TContext"/>.
@@ -284,10 +287,5 @@ internal sealed class EfCoreRecipientListStore<TContext>(
         where l.ClientId == scope.ClientId && l.Audience == scope.Audience && l.Key == listKey
         select m;
 
-    /// <summary>Now, truncated to whole microseconds: the precision every supported database keeps.</summary>
-    private DateTimeOffset Now()
-    {
-        var utc = time.GetUtcNow();
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
-    }
+    private DateTimeOffset Now() => StoreClock.Now(time);
 }

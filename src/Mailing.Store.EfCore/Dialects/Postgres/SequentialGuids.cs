@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Dialects.Postgres;
 
 /// <summary>
 /// Version 7 UUIDs (RFC 9562) for the rows one set-based statement creates, drawn by the database: the

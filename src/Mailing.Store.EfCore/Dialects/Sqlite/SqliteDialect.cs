@@ -1,6 +1,7 @@
+using Mailing.Store.EfCore.Dialects;
 using Microsoft.EntityFrameworkCore;
 
-namespace Mailing.Store.EfCore.Dialects;
+namespace Mailing.Store.EfCore.Dialects.Sqlite;
 
 /// <summary>SQLite: one writer at a time per database file.</summary>
 internal sealed class SqliteDialect : StoreDialect

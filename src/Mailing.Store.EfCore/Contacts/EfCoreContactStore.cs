@@ -1,9 +1,11 @@
 using System.Text.Json;
+using Mailing.Store.EfCore.Dialects;
+using Mailing.Store.EfCore.Dialects.Sqlite;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Contacts;
 
 /// <summary>
 /// The EF Core contact store. Lifetime: scoped, sharing the scope's <typeparamref name="TContext"/>.
@@ -209,19 +211,5 @@ internal sealed class EfCoreContactStore<TContext>(TContext db, TimeProvider tim
         {
             db.Add(new ContactTagEntity { ClientId = row.ClientId, ContactId = row.Id, Tag = tag });
         }
-    }
-}
-
-/// <summary>The stores' notion of now.</summary>
-internal static class StoreClock
-{
-    /// <summary>Now, truncated to whole microseconds: the precision every supported database keeps.</summary>
-    public static DateTimeOffset Now(TimeProvider time) => Truncate(time.GetUtcNow());
-
-    /// <summary>An instant in UTC, truncated to whole microseconds.</summary>
-    public static DateTimeOffset Truncate(DateTimeOffset time)
-    {
-        var utc = time.ToUniversalTime();
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
     }
 }

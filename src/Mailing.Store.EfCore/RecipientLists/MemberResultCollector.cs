@@ -1,4 +1,4 @@
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.RecipientLists;
 
 /// <summary>
 /// Collects per-item results and counts. When a request reports more than the detail limit

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.RecipientLists;
 
 /// <summary>Enumerates its source once; a second enumeration fails instead of silently seeing nothing.</summary>
 internal sealed class ReadOnce<T>(IAsyncEnumerable<T> source) : IAsyncEnumerable<T>

@@ -1,4 +1,4 @@
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Dialects.Postgres;
 
 /// <summary>
 /// Tells, while a large request streams past, which values may have appeared before, holding a

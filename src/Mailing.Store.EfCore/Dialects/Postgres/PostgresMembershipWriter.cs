@@ -1,11 +1,13 @@
 using System.Data;
+using Mailing.Store.EfCore.Contacts;
 using Mailing.Store.EfCore.Dialects;
+using Mailing.Store.EfCore.RecipientLists;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Dialects.Postgres;
 
 /// <summary>
 /// The PostgreSQL path: streams the items into a temporary staging table with binary COPY, then

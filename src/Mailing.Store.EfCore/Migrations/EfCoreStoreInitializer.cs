@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Migrations;
 
 /// <summary>
 /// Brings the database to the schema of this release. Lifetime: scoped.

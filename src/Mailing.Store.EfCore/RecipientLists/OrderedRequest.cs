@@ -1,6 +1,6 @@
 using Mailing.Stores;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.RecipientLists;
 
 /// <summary>
 /// What the batched path remembers of a request whose items arrive in source-key order (ordinal), the

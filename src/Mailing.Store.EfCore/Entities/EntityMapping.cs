@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Mailing.Store.EfCore.Entities;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Entities;
 
 /// <summary>Maps rows to the public models.</summary>
 internal static class EntityMapping

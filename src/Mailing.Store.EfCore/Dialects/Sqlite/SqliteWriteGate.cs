@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
+using Mailing.Store.EfCore.Dialects;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Mailing.Store.EfCore.Stores;
+namespace Mailing.Store.EfCore.Dialects.Sqlite;
 
 /// <summary>
 /// SQLite runs one write transaction at a time per database. Instead of letting writers meet SQLite's busy
@@ -37,7 +38,7 @@ internal sealed class SqliteWriteGate(TimeProvider time, IOptions<MailingEntityF
     /// <summary>Enters the database's gate (at once on other databases); dispose the result to leave it.</summary>
     public async Task<IDisposable> EnterAsync(DbContext db, CancellationToken cancellationToken)
     {
-        if (!Dialects.StoreDialect.For(db).WritesOneAtATime)
+        if (!StoreDialect.For(db).WritesOneAtATime)
         {
             return Entered.None;
         }
