@@ -3,7 +3,7 @@ using System.Text;
 using Mailing.Events;
 using Mailing.Store.EfCore.Campaigns;
 using Mailing.Store.EfCore.Dialects;
-using Mailing.Store.EfCore.Stores;
+using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 
 namespace Mailing.Store.EfCore.Events;
