@@ -37,9 +37,12 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// <c>(client_id, list_id, contact_id)</c> index, or the audience's contacts when there are no lists),
     /// read by an ordered seek with LIMIT and cut at the smallest of their last ids; those contacts are
     /// then looked up by primary key and filtered. With one driving index (no list, or one list) both
-    /// happen in one query: the window is a LIMIT subquery left-joined to the filtered contacts. (A single
-    /// ORDER BY … LIMIT over the whole remaining range let PostgreSQL pick hash joins or range scans on
-    /// misestimated statistics: 60–350 ms per page at 100k members instead of a few.)
+    /// take two queries: the window's end (an ordered seek to its last id), then the matches inside it. Every
+    /// subquery (tags, memberships) is bounded to the window's id range as well, so PostgreSQL has no plan
+    /// that reads the whole audience: a join to the unbounded filtered contacts, or an unbounded tag
+    /// semi-join, was planned as a hash over every match (150 ms a page at 50k contacts, so packing grew
+    /// with the square of the audience). (A single ORDER BY … LIMIT over the whole remaining range let
+    /// PostgreSQL pick hash joins or range scans on misestimated statistics: 60–350 ms per page at 100k members.)
     /// </remarks>
     public async Task<IReadOnlyList<AudienceRecipient>> ReadPageAsync(
         AudienceQuery query, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
@@ -50,7 +53,7 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         var after = afterContactId;
         if (listIds is not { Count: > 1 })
         {
-            // One driving index: one query per window.
+            // One driving index: two small queries per window.
             while (true)
             {
                 var (end, full) = await ReadDrivenWindowAsync(query, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
@@ -69,8 +72,7 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
             if (candidates.Count > 0)
             {
                 // The window's id range lets the primary key scan one contiguous range; the candidate list then picks the members.
-                var rows = await Select(query, listIds: null, maxMembershipId: null)
-                    .Between(after, end)
+                var rows = await Select(query, listIds: null, maxMembershipId: null, after, end)
                     .Where(c => candidates.Contains(c.Id))
                     .OrderBy(c => c.Id)
                     .Take(limit - page.Count)
@@ -93,31 +95,26 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     }
 
     /// <summary>
-    /// Reads the next window of the single driving index in one query, adding the contacts that pass the
-    /// filters to <paramref name="page"/> until it holds <paramref name="size"/>; returns the window's last
-    /// id and whether it was full (if not, the index has nothing more up to the ceiling). Windows always
-    /// span <paramref name="size"/> ids, so a selective filter costs a few windows a page, not one per match;
+    /// Reads the next window of the single driving index, adding the contacts that pass the filters to
+    /// <paramref name="page"/> until it holds <paramref name="size"/>; returns the window's last id and whether
+    /// it was full (if not, the index has nothing more up to the ceiling). Windows always span
+    /// <paramref name="size"/> ids, so a selective filter costs a few windows a page, not one per match;
     /// matches beyond the page are read again by the next page, which resumes after the page's last id.
     /// </summary>
     private async Task<(Guid End, bool Full)> ReadDrivenWindowAsync(
         AudienceQuery query, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling,
         Guid? after, int size, List<AudienceRecipient> page, CancellationToken cancellationToken)
     {
-        var window = Drivers(query.Scope, listIds, ceiling, after)[0].OrderBy(id => id).Take(size);
-        var matches = Select(query, listIds: null, maxMembershipId: null);
-        var rows = await (
-            from id in window
-            join contact in matches on id equals contact.Id into found
-            from c in found.DefaultIfEmpty()
-            orderby id
-            select new { Id = id, Found = c != null, c!.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
+        var last = await Drivers(query.Scope, listIds, ceiling, after)[0].OrderBy(id => id).Skip(size - 1)
+            .Select(id => (Guid?)id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        var end = last ?? ceiling.MaxContactId;
+        var rows = await Select(query, listIds, ceiling.MaxMembershipId, after, end)
+            .OrderBy(c => c.Id)
+            .Take(size - page.Count)
+            .Select(c => new { c.Id, c.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var r in rows.Where(r => r.Found).Take(size - page.Count))
-        {
-            page.Add(new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes)));
-        }
-
-        return rows.Count == size ? (rows[^1].Id, true) : (default, false);
+        page.AddRange(rows.Select(r => new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes))));
+        return last is { } full ? (full, true) : (default, false);
     }
 
     /// <summary>
@@ -166,13 +163,7 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         var upper = ceiling.MaxContactId;
         foreach (var listId in listIds)
         {
-            var members = Memberships(scope.ClientId, [listId], ceiling.MaxMembershipId);
-            if (after is { } lower)
-            {
-                members = members.Where(m => m.ContactId.CompareTo(lower) > 0);
-            }
-
-            drivers.Add(members.Where(m => m.ContactId.CompareTo(upper) <= 0).Select(m => m.ContactId));
+            drivers.Add(Memberships(scope.ClientId, [listId], ceiling.MaxMembershipId).WithContactBetween(after, upper).Select(m => m.ContactId));
         }
 
         return drivers;
@@ -190,19 +181,25 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     }
 
     /// <summary>The selection as a query; without <paramref name="listIds"/> list membership is not checked (the caller did).</summary>
-    private IQueryable<ContactEntity> Select(AudienceQuery query, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId)
+    /// <remarks>
+    /// With <paramref name="after"/> / <paramref name="upTo"/> only the contacts in that id range, and every
+    /// subquery bounded to the same range, so the database reads about one range of rows whatever plan it picks.
+    /// </remarks>
+    private IQueryable<ContactEntity> Select(
+        AudienceQuery query, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId, Guid? after = null, Guid? upTo = null)
     {
         var clientId = query.Scope.ClientId;
         var contacts = ContactQueries.Live(db, clientId, query.Scope.Audience, query.Attributes)
-            .Where(c => c.Status == ContactStatuses.Active);
+            .Where(c => c.Status == ContactStatuses.Active)
+            .Between(after, upTo);
 
         if (listIds is not null)
         {
-            var members = Memberships(clientId, listIds, maxMembershipId);
+            var members = Memberships(clientId, listIds, maxMembershipId).WithContactBetween(after, upTo);
             contacts = contacts.Where(c => members.Any(m => m.ContactId == c.Id));
         }
 
-        return contacts.WithAnyTag(db, clientId, query.Tags).WithAnyPhonePrefix(query.PhonePrefixes);
+        return contacts.WithAnyTag(db, clientId, query.Tags, after, upTo).WithAnyPhonePrefix(query.PhonePrefixes);
     }
 
     /// <summary>Active memberships of the lists, up to <paramref name="maxMembershipId"/>.</summary>

@@ -24,14 +24,27 @@ internal static class ContactQueries
     }
 
     /// <summary>Contacts having any of <paramref name="tags"/>.</summary>
-    public static IQueryable<ContactEntity> WithAnyTag(this IQueryable<ContactEntity> query, DbContext db, string clientId, IReadOnlyList<string>? tags)
+    public static IQueryable<ContactEntity> WithAnyTag(
+        this IQueryable<ContactEntity> query, DbContext db, string clientId, IReadOnlyList<string>? tags, Guid? after = null, Guid? upTo = null)
     {
         if (tags is not { Count: > 0 })
         {
             return query;
         }
 
-        var rows = db.Set<ContactTagEntity>();
+        // The contact range (when the caller reads one) bounds the tag rows as well: the (client, tag, contact) index
+        // then reads one range, where an unbounded semi-join may be planned as a hash over every contact with the tag.
+        var rows = db.Set<ContactTagEntity>().AsQueryable();
+        if (after is { } lower)
+        {
+            rows = rows.Where(t => t.ContactId.CompareTo(lower) > 0);
+        }
+
+        if (upTo is { } upper)
+        {
+            rows = rows.Where(t => t.ContactId.CompareTo(upper) <= 0);
+        }
+
         if (tags.Count == 1)
         {
             var tag = tags[0];
@@ -65,6 +78,22 @@ internal static class ContactQueries
         }
 
         return query.Where(Expression.Lambda<Func<ContactEntity, bool>>(any!, contact));
+    }
+
+    /// <summary>Memberships whose contact id is after <paramref name="after"/> and up to <paramref name="upTo"/> (each bound when given).</summary>
+    public static IQueryable<RecipientListMemberEntity> WithContactBetween(this IQueryable<RecipientListMemberEntity> query, Guid? after, Guid? upTo)
+    {
+        if (after is { } lower)
+        {
+            query = query.Where(m => m.ContactId.CompareTo(lower) > 0);
+        }
+
+        if (upTo is { } upper)
+        {
+            query = query.Where(m => m.ContactId.CompareTo(upper) <= 0);
+        }
+
+        return query;
     }
 
     /// <summary>Contacts with ids in (<paramref name="after"/>, <paramref name="upTo"/>].</summary>
