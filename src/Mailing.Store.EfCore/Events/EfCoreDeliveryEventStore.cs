@@ -52,17 +52,20 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
         var deliveries = new List<LinkedDelivery>();
         if (deliveryIds.Count > 0)
         {
-            deliveries.AddRange(await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && deliveryIds.Contains(d.Id))
-                .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
-                .ToListAsync(cancellationToken).ConfigureAwait(false));
+            deliveries.AddRange(_dialect.BindsArrays
+                ? await PostgresEventStatements.FindDeliveriesAsync(db, StoreTables.Of(db), clientId, "id", deliveryIds.ToArray(), cancellationToken).ConfigureAwait(false)
+                : await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && deliveryIds.Contains(d.Id))
+                    .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false));
         }
 
         if (messageIds.Count > 0)
         {
-            deliveries.AddRange(await Deliveries.AsNoTracking()
-                .Where(d => d.ClientId == clientId && d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))
-                .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
-                .ToListAsync(cancellationToken).ConfigureAwait(false));
+            deliveries.AddRange(_dialect.BindsArrays
+                ? await PostgresEventStatements.FindDeliveriesAsync(db, StoreTables.Of(db), clientId, "provider_message_id", messageIds.ToArray(), cancellationToken).ConfigureAwait(false)
+                : await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))
+                    .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false));
         }
 
         var byId = deliveries.DistinctBy(d => d.Id).ToDictionary(d => d.Id);
@@ -372,5 +375,4 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
 
     private sealed record StoredKey(string Provider, string ProviderEventId, Guid Id, Guid? DeliveryId, string? Recipient);
 
-    private sealed record LinkedDelivery(Guid Id, Guid CampaignId, string Recipient, string Stream, string? ProviderMessageId);
 }

@@ -60,6 +60,25 @@ internal static class PostgresEventStatements
         return [.. ids];
     }
 
+    /// <summary>
+    /// The client's deliveries whose <paramref name="column"/> (<c>id</c> or <c>provider_message_id</c>) is one of
+    /// <paramref name="keys"/>: a join from the keys, so each is one index probe whatever the planner believes about the
+    /// client's rows (<c>= ANY(@keys)</c> was planned as a scan of every delivery of a client new to the statistics).
+    /// </summary>
+    public static Task<List<LinkedDelivery>> FindDeliveriesAsync<TKey>(
+        DbContext db, StoreTables tables, string clientId, string column, TKey[] keys, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            SELECT d.id AS "Id", d.campaign_id AS "CampaignId", d.recipient AS "Recipient", d.stream AS "Stream",
+                   d.provider_message_id AS "ProviderMessageId"
+            FROM unnest(@p1) AS v (key)
+            JOIN {tables.Deliveries} d ON d.client_id = @p0 AND d.{column} = v.key
+            """;
+#pragma warning disable EF1002 // Table and column names come from the model and this class; every value is a parameter.
+        return db.Database.SqlQueryRaw<LinkedDelivery>(sql, StoreDialect.For(db).Parameters(db, [clientId, keys])).ToListAsync(cancellationToken);
+#pragma warning restore EF1002
+    }
+
     /// <summary>Folds the events into their deliveries' projections in one statement; how many deliveries changed.</summary>
     public static Task<int> ProjectAsync(
         DbContext db, StoreTables tables, string clientId, IReadOnlyList<ProjectedEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
@@ -149,6 +168,20 @@ internal static class PostgresEventStatements
 
         return sql.Append(CultureInfo.InvariantCulture, $" ELSE {DeliveryProjectionRules.Precedence(DeliveryEventType.Unknown)} END").ToString();
     }
+}
+
+/// <summary>A delivery an event links to.</summary>
+internal sealed class LinkedDelivery
+{
+    public Guid Id { get; init; }
+
+    public Guid CampaignId { get; init; }
+
+    public required string Recipient { get; init; }
+
+    public required string Stream { get; init; }
+
+    public string? ProviderMessageId { get; init; }
 }
 
 /// <summary>One stored event to fold into its delivery's projection.</summary>
