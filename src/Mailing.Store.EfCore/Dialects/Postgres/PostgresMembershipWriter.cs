@@ -1,4 +1,5 @@
 using System.Data;
+using Mailing.RecipientLists.StoreKit;
 using Mailing.Store.EfCore.Contacts;
 using Mailing.Store.EfCore.Dialects;
 using Mailing.Store.EfCore.RecipientLists;
@@ -53,11 +54,10 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         await sql.ExecuteAsync($"""
             CREATE TEMP TABLE mailing_stage (
                 idx integer NOT NULL, source_key text, email text, norm_email text, name text, metadata text NOT NULL,
-                error text, verdict text, key_suspect boolean NOT NULL, email_suspect boolean NOT NULL
+                verdict text, key_suspect boolean NOT NULL, email_suspect boolean NOT NULL
             ) ON COMMIT DROP
             """).ConfigureAwait(false);
         var stage = await CopyAsync(connection, run, members, fewRows, cancellationToken).ConfigureAwait(false);
-        run.Results.Receive(stage.Received);
 
         var screened = await ScreenAsync(sql, stage).ConfigureAwait(false);
         sql.Keys = stage.Keys;
@@ -100,34 +100,32 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     }
 
     /// <summary>What streaming the items into the staging table found out on the way.</summary>
-    /// <param name="Received">Items received.</param>
-    /// <param name="Invalid">Items that failed validation (their verdict is written with them).</param>
     /// <param name="KeySuspects">Items whose source key may repeat an earlier item's.</param>
     /// <param name="EmailSuspects">Valid items whose e-mail may repeat an earlier valid item's.</param>
     /// <param name="Named">Valid items that carry a contact name.</param>
     /// <param name="Keys">The distinct source keys, when the items are few (<c>fewRows</c>).</param>
-    private readonly record struct StageCounts(int Received, int Invalid, int KeySuspects, int EmailSuspects, int Named, string[]? Keys);
+    private readonly record struct StageCounts(int KeySuspects, int EmailSuspects, int Named, string[]? Keys);
 
-    /// <summary>The items screened out before judging: invalid ones and repeats of an earlier key or address.</summary>
-    private readonly record struct Screened(int Invalid, int DuplicateSourceKeys, int DuplicateContacts)
+    /// <summary>The items the statements screened out before judging: repeats of an earlier key or address.</summary>
+    private readonly record struct Screened(int DuplicateSourceKeys, int DuplicateContacts)
     {
-        public int Total => Invalid + DuplicateSourceKeys + DuplicateContacts;
+        public int Total => DuplicateSourceKeys + DuplicateContacts;
     }
 
     /// <summary>
-    /// Streams the items into the staging table. On the way it marks the invalid ones and flags the
-    /// items that may repeat an earlier key or e-mail (<see cref="RepeatFilter"/>), so screening for
-    /// repeats looks only at those.
+    /// Streams the items into the staging table through the screen (<see cref="MemberScreen"/>): it reports the
+    /// invalid ones (staged too, since their keys still count) and, remembering fingerprints only
+    /// (<see cref="SuspectMemory"/>), flags the items that may repeat an earlier key or e-mail, so the
+    /// statements screening for repeats look only at those.
     /// </summary>
     private static async Task<StageCounts> CopyAsync(
         NpgsqlConnection connection, MembershipRun run, IAsyncEnumerable<MemberWrite> members, int fewRows, CancellationToken cancellationToken)
     {
-        int count = 0, invalid = 0, keySuspects = 0, emailSuspects = 0, named = 0;
+        int keySuspects = 0, emailSuspects = 0, named = 0;
         var fewKeys = new List<string>();
-        var keys = new RepeatFilter();
-        var emails = new RepeatFilter();
+        var memory = new SuspectMemory();
         var importer = await connection.BeginBinaryImportAsync(
-            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, error, verdict, key_suspect, email_suspect) FROM STDIN (FORMAT BINARY)",
+            "COPY mailing_stage (idx, source_key, email, norm_email, name, metadata, verdict, key_suspect, email_suspect) FROM STDIN (FORMAT BINARY)",
             cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
@@ -135,9 +133,9 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
             // async overloads would allocate a Task per field — ten million of them for a million members.
             await foreach (var item in members.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var valid = item.Error is null;
-                var keySuspect = item.SourceObjectKey is not null && keys.MaybeSeen(item.SourceObjectKey);
-                var emailSuspect = valid && emails.MaybeSeen(item.NormalizedEmail!);
+                var (member, key, email) = MemberScreen.Screen(item, memory, run.Results);
+                var keySuspect = key == Seen.Maybe;
+                var emailSuspect = email == Seen.Maybe;
                 importer.StartRow();
                 importer.Write(item.Index, NpgsqlDbType.Integer);
                 WriteText(importer, item.SourceObjectKey);
@@ -145,15 +143,12 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
                 WriteText(importer, item.NormalizedEmail);
                 WriteText(importer, item.Name);
                 WriteText(importer, item.MetadataJson);
-                WriteText(importer, item.Error);
-                WriteText(importer, valid ? null : Invalid);
+                WriteText(importer, member is null ? Invalid : null);
                 importer.Write(keySuspect, NpgsqlDbType.Boolean);
                 importer.Write(emailSuspect, NpgsqlDbType.Boolean);
-                count++;
-                invalid += valid ? 0 : 1;
                 keySuspects += keySuspect ? 1 : 0;
                 emailSuspects += emailSuspect ? 1 : 0;
-                named += valid && item.Name is not null ? 1 : 0;
+                named += member?.Name is not null ? 1 : 0;
                 if (item.SourceObjectKey is not null && fewKeys is not null)
                 {
                     fewKeys.Add(item.SourceObjectKey);
@@ -164,7 +159,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return new StageCounts(count, invalid, keySuspects, emailSuspects, named, fewKeys?.Distinct(StringComparer.Ordinal).ToArray());
+        return new StageCounts(keySuspects, emailSuspects, named, fewKeys?.Distinct(StringComparer.Ordinal).ToArray());
     }
 
     private static void WriteText(NpgsqlBinaryImporter importer, string? value)
@@ -200,7 +195,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
                   GROUP BY norm_email HAVING count(*) > 1) d
             WHERE s.norm_email = d.norm_email AND s.idx <> d.first_idx AND s.verdict IS NULL
             """).ConfigureAwait(false);
-        return new Screened(stage.Invalid, repeatedKeys, repeatedEmails);
+        return new Screened(repeatedKeys, repeatedEmails);
     }
 
     /// <summary>
@@ -302,7 +297,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     /// </summary>
     private static Task<int> DecideAsync(Sql sql) => sql.ExecuteAsync($"""
         CREATE TEMP TABLE mailing_decide ON COMMIT DROP AS
-        SELECT w.idx, w.source_key, w.email, w.metadata, c.id AS contact_id,
+        SELECT w.idx, w.source_key, w.email, w.norm_email, w.metadata, c.id AS contact_id,
                w.k_id, w.k_key, w.k_contact, w.k_email, w.k_metadata, w.k_active,
                o.id AS o_id, o.source_object_key AS o_key, o.active AS o_active,
                CASE
@@ -337,7 +332,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
     {
         var deferred = await sql.QueryAsync(
             """
-            SELECT d.idx, d.source_key, d.email, d.metadata, d.contact_id,
+            SELECT d.idx, d.source_key, d.email, d.norm_email, d.metadata, d.contact_id,
                    d.k_id, d.k_key, d.k_contact, d.k_email, d.k_metadata, d.k_active,
                    d.o_id, d.o_key, d.o_active,
                    NOT EXISTS (SELECT 1 FROM mailing_changes a WHERE a.idx IS NULL AND a.k_id = d.o_id),
@@ -346,48 +341,29 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
             WHERE d.outcome IS NULL
             ORDER BY d.idx
             """,
-            r => new
-            {
-                Index = r.GetInt32(0),
-                Item = new MemberWrite(r.GetInt32(0), r.GetString(1), r.GetString(2), null, null, r.GetString(3)),
-                ContactId = r.GetGuid(4),
-                ByKey = r.IsDBNull(5) ? (MembershipRules.Row?)null
-                    : new MembershipRules.Row(r.GetGuid(5), r.GetString(6), r.GetGuid(7), r.GetString(8), r.GetString(9), r.GetBoolean(10), false),
-                Held = new MembershipRules.Row(r.GetGuid(11), r.GetString(12), r.GetGuid(4), string.Empty, string.Empty, r.GetBoolean(13), false),
-                HeldKeyInRequest = r.GetBoolean(14), // an active row no item names is among the absent rows
-                HeldClaimed = r.GetBoolean(15),
-            }).ConfigureAwait(false);
+            r => (
+                Item: new DeferredItem(
+                    new ValidMember(r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), null, r.GetString(4)),
+                    r.GetGuid(5),
+                    r.IsDBNull(6) ? null : new MembershipRow(r.GetGuid(6), r.GetString(7), r.GetGuid(8), r.GetString(9), r.GetString(10), r.GetBoolean(11), false),
+                    new MembershipRow(r.GetGuid(12), r.GetString(13), r.GetGuid(5), string.Empty, string.Empty, r.GetBoolean(14), false)),
+                HeldKeyInRequest: r.GetBoolean(15), // an active row no item names is among the absent rows
+                HeldClaimed: r.GetBoolean(16))).ConfigureAwait(false);
         if (deferred.Count == 0)
         {
             return;
         }
 
-        // Row → the wave of the change that claimed it (changes of the set-based pass are wave 0).
-        var claimedIn = new Dictionary<Guid, int>();
         var decisions = new List<(int Index, string Outcome, string? Error, Guid? Target, int Wave)>(deferred.Count);
-        foreach (var d in deferred)
+        foreach (var (item, heldKeyInRequest, heldClaimed) in deferred)
         {
-            if (d.HeldClaimed)
+            if (heldClaimed)
             {
-                claimedIn.TryAdd(d.Held.Id, 0);
+                sql.Run.Claim(item.Held.Id); // by the set-based pass: wave 0
             }
 
-            var verdict = MembershipRules.DecideDeferred(
-                d.Item,
-                d.ContactId,
-                d.ByKey is { } k ? k with { Claimed = claimedIn.ContainsKey(k.Id) } : null,
-                d.Held with { Claimed = claimedIn.ContainsKey(d.Held.Id) },
-                d.HeldKeyInRequest,
-                sql.Run.Change.RemoveAbsent);
-
-            // Taking a freed contact waits for the wave that freed it.
-            var wave = claimedIn.TryGetValue(d.Held.Id, out var freedIn) ? freedIn + 1 : 1;
-            if (verdict.RowId is { } rowId)
-            {
-                claimedIn[rowId] = wave;
-            }
-
-            decisions.Add((d.Index, ToCode(verdict.Outcome), verdict.Error, verdict.RowId, wave));
+            var (verdict, wave) = sql.Run.JudgeDeferred(item, heldKeyInRequest);
+            decisions.Add((item.Item.Index, ToCode(verdict.Outcome), verdict.Error, verdict.RowId, wave));
         }
 
         await sql.ExecuteAsync(
@@ -496,8 +472,7 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
             "SELECT outcome, count(*) FROM mailing_decide GROUP BY outcome",
             r => (Outcome: FromCode(r.GetString(0)), Count: (int)r.GetInt64(1))).ConfigureAwait(false);
         var received = results.Counts.Received;
-        var plainlyUnchanged = received - screened.Total - decided.Sum(c => c.Count);
-        results.Tally(MemberOutcome.Invalid, screened.Invalid);
+        var plainlyUnchanged = received - results.Counts.Invalid - screened.Total - decided.Sum(c => c.Count);
         results.Tally(MemberOutcome.DuplicateSourceKey, screened.DuplicateSourceKeys);
         results.Tally(MemberOutcome.DuplicateContact, screened.DuplicateContacts);
         results.Tally(MemberOutcome.Unchanged, plainlyUnchanged);
@@ -514,32 +489,33 @@ internal sealed class PostgresMembershipWriter(DbContext db, string workMem, int
         }
 
         // Every item when they are all listed (a plainly unchanged one shows the contact of its row);
-        // otherwise only the decided items worth reading and the screened ones, if there are any.
+        // otherwise only the decided items worth reading and the screened ones, if there are any. The
+        // invalid items were reported while they streamed in.
         var statement = !summarized
             ? $"""
-              SELECT s.idx, s.source_key, coalesce(s.verdict, d.outcome, 'unchanged'), coalesce(d.contact_id, k.contact_id), s.error, d.error, s.email
+              SELECT s.idx, s.source_key, coalesce(s.verdict, d.outcome, 'unchanged'), coalesce(d.contact_id, k.contact_id), d.error, s.email
               FROM mailing_stage s
               LEFT JOIN mailing_decide d ON d.idx = s.idx
               LEFT JOIN (SELECT source_object_key, contact_id FROM {sql.Tables.Members}
                          WHERE client_id = @client AND list_id = @list {Sql.Narrow(sql.Keys, "source_object_key = ANY (@keys)")}) k
                      ON s.verdict IS NULL AND d.idx IS NULL AND k.source_object_key = s.source_key
+              WHERE s.verdict IS DISTINCT FROM '{Invalid}'
               ORDER BY s.idx
               """
             : $"""
-              SELECT idx, source_key, outcome, contact_id, NULL, error, email
+              SELECT idx, source_key, outcome, contact_id, error, email
               FROM mailing_decide WHERE outcome NOT IN ('{Added}', '{Unchanged}')
-              {(screened.Total == 0 ? string.Empty : "UNION ALL SELECT idx, source_key, verdict, NULL, error, NULL, email FROM mailing_stage WHERE verdict IS NOT NULL")}
+              {(screened.Total == 0 ? string.Empty : $"UNION ALL SELECT idx, source_key, verdict, NULL, NULL, email FROM mailing_stage WHERE verdict <> '{Invalid}'")}
               ORDER BY 1
               """;
         var items = await sql.QueryAsync(statement, r =>
         {
             var outcome = FromCode(r.GetString(2));
             var key = r.IsDBNull(1) ? null : r.GetString(1);
-            var email = r.IsDBNull(6) ? string.Empty : r.GetString(6);
+            var email = r.IsDBNull(5) ? string.Empty : r.GetString(5);
             var error = outcome switch
             {
-                MemberOutcome.Invalid => r.GetString(4),
-                _ when !r.IsDBNull(5) => r.GetString(5),
+                _ when !r.IsDBNull(4) => r.GetString(4),
                 MemberOutcome.DuplicateSourceKey => MembershipRules.RepeatedKey(key!),
                 MemberOutcome.DuplicateContact => MembershipRules.RepeatedEmail(email),
                 _ => null,
