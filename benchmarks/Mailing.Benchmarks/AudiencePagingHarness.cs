@@ -50,7 +50,7 @@ internal static class AudiencePagingHarness
         var selection = new AudienceSelection { Lists = ["bench"] };
         await using (var scope = provider.CreateAsyncScope())
         {
-            var count = await scope.ServiceProvider.GetRequiredService<IAudienceService>().CountAsync(clientId, selection);
+            var count = await scope.ServiceProvider.GetRequiredService<IAudienceService>().CountAsync(MailingScope.ForClient(clientId), selection);
             Console.WriteLine($"count: {count:N0}");
         }
 
@@ -58,8 +58,8 @@ internal static class AudiencePagingHarness
         {
             await using var scope = provider.CreateAsyncScope();
             var pager = scope.ServiceProvider.GetRequiredService<IAudiencePager>();
-            var checkpoint = await pager.StartAsync(clientId, selection);
-            await foreach (var page in pager.ReadPagesAsync(clientId, selection, checkpoint, size))
+            var checkpoint = await pager.StartAsync(MailingScope.ForClient(clientId), selection);
+            await foreach (var page in pager.ReadPagesAsync(MailingScope.ForClient(clientId), selection, checkpoint, size))
             {
                 if (!visit(page.Recipients.Count, page.Recipients[^1].ContactId))
                 {
@@ -72,8 +72,7 @@ internal static class AudiencePagingHarness
         {
             await using var scope = provider.CreateAsyncScope();
             var store = (EfCoreAudienceStore<MailingDbContext>)scope.ServiceProvider.GetRequiredService<Mailing.Stores.IAudienceStore>();
-            var normalized = new AudienceSelection { Audience = MailingScope.DefaultAudience, Lists = ["bench"], Tags = [], PhonePrefixes = [] };
-            var query = await store.SelectAsync(clientId, normalized, maxMembershipId: null, CancellationToken.None);
+            var query = await store.SelectAsync(BenchQuery(clientId), maxMembershipId: null, CancellationToken.None);
             for (var skip = 0; ; skip += size)
             {
                 var rows = await query.OrderBy(c => c.Id).Skip(skip).Take(size)
@@ -90,8 +89,7 @@ internal static class AudiencePagingHarness
         await using (var scope = provider.CreateAsyncScope())
         {
             var store = (EfCoreAudienceStore<MailingDbContext>)scope.ServiceProvider.GetRequiredService<Mailing.Stores.IAudienceStore>();
-            var normalized = new AudienceSelection { Audience = MailingScope.DefaultAudience, Lists = ["bench"], Tags = [], PhonePrefixes = [] };
-            var query = await store.SelectAsync(clientId, normalized, maxMembershipId: null, CancellationToken.None);
+            var query = await store.SelectAsync(BenchQuery(clientId), maxMembershipId: null, CancellationToken.None);
             var lastSkip = (options.Members - 1) / options.PageSize * options.PageSize;
             var watch = Stopwatch.StartNew();
             var rows = await query.OrderBy(c => c.Id).Skip(lastSkip).Take(options.PageSize).Select(c => new { c.Id, c.Email }).ToListAsync();
@@ -112,6 +110,10 @@ internal static class AudiencePagingHarness
     }
 
     /// <summary>Runs one traversal, timing each page and sampling the managed heap after each.</summary>
+    /// <summary>The benchmark's selection (the list <c>bench</c>) as Core hands it to the store.</summary>
+    private static Mailing.Stores.AudienceQuery BenchQuery(string clientId) =>
+        new(MailingScope.ForClient(clientId), ["bench"], [], [], new Dictionary<string, string>());
+
     private static async Task<Result> MeasureAsync(string name, Options options, int budgetSeconds, Func<int, Func<int, Guid, bool>, Task> traverse)
     {
         GC.Collect();

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Mailing.Audiences;
 using Mailing.RecipientLists.StoreKit;
 using Mailing.Stores;
 
@@ -193,21 +192,4 @@ public class InMemoryDiffBenchmarks
         run.Results.Finish();
         return run.Results.Counts.Added + run.Results.Counts.Updated + run.Results.Counts.Removed;
     }
-}
-
-/// <summary>Splitting 1M ids into pages of 1,000: Mailing's view-based <c>Split</c> against copying chunks.</summary>
-[MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 10)]
-public class PageSplitBenchmarks
-{
-    private Guid[] _ids = null!;
-
-    [GlobalSetup]
-    public void Setup() => _ids = [.. Enumerable.Range(0, 1_000_000).Select(_ => Guid.CreateVersion7())];
-
-    [Benchmark(Baseline = true, Description = "naive: Chunk(1000).ToArray() (copies every id)")]
-    public int Copying() => _ids.Chunk(1000).ToArray().Length;
-
-    [Benchmark(Description = "Mailing: AudiencePaging.Split (views)")]
-    public int Views() => AudiencePaging.Split(_ids, 1000).Length;
 }

@@ -50,8 +50,11 @@ switch (store.ToUpperInvariant())
         throw new InvalidOperationException($"Sample:Store must be 'sqlite' or 'postgres', not '{store}'.");
 }
 
+// The HTTP API's options (defaults: the client is the client_id claim the API-key handler issues), validated at start.
+mailing.AddEndpoints();
+
 // Dispatch: campaigns send themselves in this process. Sample:Transport = log (default: each message to the log and
-// to Sample:Log:FilePath, default "sent-messages.jsonl") or http (seed 002's external send API at Sample:Http:BaseUrl,
+// to Sample:Log:FilePath, default "sent-messages.jsonl") or http (the external send API at Sample:Http:BaseUrl,
 // bearer Sample:Http:Token) or smtp (Sample:Smtp:Host, Port, From, optional UserName/Password).
 mailing.AddDispatch();
 var transport = builder.Configuration["Sample:Transport"] ?? "log";

@@ -188,7 +188,7 @@ public enum DeliveryEventOutcome
 public sealed record DeliveryEventResult(
     int Index, DeliveryEventOutcome Outcome, Guid? EventId = null, Guid? DeliveryId = null, IReadOnlyDictionary<string, string[]>? Errors = null);
 
-/// <summary>A delivery's projection of its events (seed 001).</summary>
+/// <summary>A delivery's projection of its events.</summary>
 public sealed record DeliveryProjection
 {
     /// <summary>The delivery.</summary>

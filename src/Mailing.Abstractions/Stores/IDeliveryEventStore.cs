@@ -3,8 +3,9 @@ namespace Mailing.Stores;
 /// <summary>
 /// The append-only log of delivery events and its projection onto deliveries. Events are deduplicated by
 /// (client, provider, provider event id); an event whose message is not known is kept and linked when a delivery
-/// with that provider message id appears. Projection updates are optimistic (<c>lock_version</c>) and retried on
-/// conflict. Every call is scoped by client. Implementations are scoped services.
+/// with that provider message id appears. Concurrent writers never lose each other's events: a projection update
+/// either holds the delivery's row lock while it folds, or is optimistic (<c>lock_version</c>) and retried on
+/// conflict; either way <c>lock_version</c> moves on. Every call is scoped by client. Implementations are scoped services.
 /// </summary>
 public interface IDeliveryEventStore
 {

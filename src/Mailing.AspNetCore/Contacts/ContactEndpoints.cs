@@ -11,40 +11,6 @@ using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Mailing.AspNetCore.Contacts;
 
-/// <summary>Body of <c>POST /contacts</c> and <c>PUT /contacts/{id}</c> (PUT replaces every field).</summary>
-/// <param name="Email">Email address; an email or a phone is required.</param>
-/// <param name="Phone">Phone number, normalized to E.164 (<c>79161234567</c> → <c>+79161234567</c>).</param>
-/// <param name="Name">Name.</param>
-/// <param name="TimeZone">IANA time zone id, e.g. <c>Europe/Moscow</c>.</param>
-/// <param name="Tags">Tags.</param>
-/// <param name="Attributes">Free-form JSON object (merge fields).</param>
-/// <param name="Status"><c>active</c> (default), <c>unsubscribed</c> or <c>suppressed</c>.</param>
-/// <param name="ExternalId">Your id for the contact; unique per client and audience.</param>
-internal sealed record ContactBody(
-    string? Email, string? Phone, string? Name, string? TimeZone, IReadOnlyList<string?>? Tags, JsonElement? Attributes, ContactStatus? Status, string? ExternalId)
-{
-    public ContactInput ToInput() => new(Email, Phone, Name, TimeZone, Tags, Attributes, Status, ExternalId);
-}
-
-/// <summary>A contact as the API returns it.</summary>
-internal sealed record ContactResponse(
-    Guid Id,
-    string Audience,
-    string? Email,
-    string? Phone,
-    string? Name,
-    string? TimeZone,
-    IReadOnlyList<string> Tags,
-    JsonElement Attributes,
-    ContactStatus Status,
-    string? ExternalId,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
-{
-    public static ContactResponse From(Contact c) =>
-        new(c.Id, c.Audience, c.Email, c.Phone, c.Name, c.TimeZone, c.Tags, c.Attributes, c.Status, c.ExternalId, c.CreatedAt, c.UpdatedAt);
-}
-
 /// <summary>The <c>/contacts</c> endpoints: thin handlers that bind, call Core and map the result.</summary>
 internal static class ContactEndpoints
 {
@@ -102,13 +68,13 @@ internal static class ContactEndpoints
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{contact.Id}", ContactResponse.From(contact));
     }
 
-    private static async Task<Ok<PageResponse<ContactResponse>>> ListAsync(
+    private static async Task<Ok<Page<ContactResponse>>> ListAsync(
         HttpContext http, IContactService service, string? audience, string[]? tag, string[]? phonePrefix, string? status, string? email, string? cursor, string? limit,
         CancellationToken cancellationToken)
     {
         var filter = new ContactFilter(tag ?? [], phonePrefix ?? [], Status(status), email);
         var page = await service.ListAsync(http.Scope(audience), filter, cursor, QueryValues.Limit(limit), cancellationToken);
-        return TypedResults.Ok(new PageResponse<ContactResponse>([.. page.Items.Select(ContactResponse.From)], page.NextCursor));
+        return TypedResults.Ok(new Page<ContactResponse>([.. page.Items.Select(ContactResponse.From)], page.NextCursor));
     }
 
     private static async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetAsync(

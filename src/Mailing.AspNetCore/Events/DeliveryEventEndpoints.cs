@@ -11,9 +11,6 @@ using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Mailing.AspNetCore.Events;
 
-/// <summary>Answer of <c>POST /delivery-events</c>: one result per event, in order, with counts.</summary>
-internal sealed record DeliveryEventBatchResponse(IReadOnlyDictionary<DeliveryEventOutcome, int> Counts, IReadOnlyList<DeliveryEventResult> Items);
-
 /// <summary>The <c>/delivery-events</c> endpoints and a delivery's history.</summary>
 internal static class DeliveryEventEndpoints
 {

@@ -15,9 +15,6 @@ namespace Mailing.AspNetCore.Http;
 internal sealed partial class MailingEndpointFilter(
     IOptions<MailingEndpointOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<MailingEndpointFilter> logger) : IEndpointFilter
 {
-    /// <summary>The longest client id the stores hold.</summary>
-    private const int MaxClientIdLength = 128;
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
@@ -31,12 +28,12 @@ internal sealed partial class MailingEndpointFilter(
 
         var claimType = options.Value.ClientIdClaimType;
         var clientId = http.User.FindFirst(claimType)?.Value;
-        if (string.IsNullOrWhiteSpace(clientId) || clientId.Length > MaxClientIdLength || clientId.Any(char.IsControl))
+        if (string.IsNullOrWhiteSpace(clientId) || clientId.Length > MailingLimits.MaxClientIdLength || clientId.Any(char.IsControl))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "No client",
-                detail: $"The authenticated user has no usable '{claimType}' claim (1 to {MaxClientIdLength} printable characters), so no client's data can be reached.");
+                detail: $"The authenticated user has no usable '{claimType}' claim (1 to {MailingLimits.MaxClientIdLength} printable characters), so no client's data can be reached.");
         }
 
         http.Features.Set(new MailingClientFeature(clientId));

@@ -91,11 +91,11 @@ internal static class RecipientListEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<Ok<PageResponse<ListResponse>>> ListListsAsync(
+    private static async Task<Ok<Page<ListResponse>>> ListListsAsync(
         HttpContext http, IRecipientListService service, string? audience, string? cursor, string? limit, CancellationToken cancellationToken)
     {
         var page = await service.ListListsAsync(http.Scope(audience), cursor, QueryValues.Limit(limit), cancellationToken);
-        return TypedResults.Ok(new PageResponse<ListResponse>([.. page.Items.Select(ListResponse.From)], page.NextCursor));
+        return TypedResults.Ok(new Page<ListResponse>([.. page.Items.Select(ListResponse.From)], page.NextCursor));
     }
 
     private static async Task<Results<Ok<ListResponse>, ProblemHttpResult>> GetListAsync(
@@ -116,11 +116,11 @@ internal static class RecipientListEndpoints
             : TypedResults.Ok(response);
     }
 
-    private static async Task<Ok<PageResponse<MemberResponse>>> ListMembersAsync(
+    private static async Task<Ok<Page<MemberResponse>>> ListMembersAsync(
         HttpContext http, IRecipientListService service, string key, string? audience, string? active, string? cursor, string? limit, CancellationToken cancellationToken)
     {
         var page = await service.ListMembersAsync(http.Scope(audience), http.RouteValue(key), QueryValues.Active(active), cursor, QueryValues.Limit(limit), cancellationToken);
-        return TypedResults.Ok(new PageResponse<MemberResponse>([.. page.Items.Select(MemberResponse.From)], page.NextCursor));
+        return TypedResults.Ok(new Page<MemberResponse>([.. page.Items.Select(MemberResponse.From)], page.NextCursor));
     }
 
     private static async Task<Results<Created<MemberResponse>, Ok<MemberResponse>>> PutMemberAsync(

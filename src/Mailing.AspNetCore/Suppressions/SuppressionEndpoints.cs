@@ -10,15 +10,6 @@ using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Mailing.AspNetCore.Suppressions;
 
-/// <summary>A suppression as the API shows it.</summary>
-internal sealed record SuppressionResponse(
-    Guid Id, string Address, SuppressionScope Scope, MessageStream? Stream, SuppressionReason Reason, string? Source,
-    DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
-{
-    public static SuppressionResponse From(Suppression s) =>
-        new(s.Id, s.Address, s.Scope, s.Stream, s.Reason, s.Source, s.ExpiresAt, s.CreatedAt, s.UpdatedAt);
-}
-
 /// <summary>The <c>/suppressions</c> endpoints.</summary>
 internal static class SuppressionEndpoints
 {

@@ -12,26 +12,26 @@ internal sealed partial class AudienceService(
     IOptions<MailingOptions> options,
     ILogger<AudienceService> logger) : IAudienceService, IAudiencePager
 {
-    public async Task<long> CountAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken = default)
+    public async Task<long> CountAsync(MailingScope scope, AudienceSelection selection, CancellationToken cancellationToken = default)
     {
-        var normalized = AudienceSelections.Normalize(clientId, selection);
-        return await store.CountAsync(clientId, normalized, cancellationToken).ConfigureAwait(false);
+        var query = AudienceSelections.Normalize(scope, selection);
+        return await store.CountAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<AudienceCheckpoint> StartAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken = default)
+    public async Task<AudienceCheckpoint> StartAsync(MailingScope scope, AudienceSelection selection, CancellationToken cancellationToken = default)
     {
-        var normalized = AudienceSelections.Normalize(clientId, selection);
-        var ceiling = await store.CaptureCeilingAsync(clientId, normalized, cancellationToken).ConfigureAwait(false);
-        LogStarted(clientId, normalized.Audience!, ceiling?.MaxContactId);
+        var query = AudienceSelections.Normalize(scope, selection);
+        var ceiling = await store.CaptureCeilingAsync(query, cancellationToken).ConfigureAwait(false);
+        LogStarted(query.Scope.ClientId, query.Scope.Audience, ceiling?.MaxContactId);
         return new AudienceCheckpoint(ceiling, AfterContactId: null, PagesRead: 0, Completed: ceiling is null);
     }
 
     public async IAsyncEnumerable<AudiencePage> ReadPagesAsync(
-        string clientId, AudienceSelection selection, AudienceCheckpoint checkpoint, int? pageSize = null,
+        MailingScope scope, AudienceSelection selection, AudienceCheckpoint checkpoint, int? pageSize = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var normalized = AudienceSelections.Normalize(clientId, selection);
+        var query = AudienceSelections.Normalize(scope, selection);
         if (checkpoint.Completed || checkpoint.Ceiling is not { } ceiling)
         {
             yield break;
@@ -43,7 +43,7 @@ internal sealed partial class AudienceService(
         {
             // One row more than the page tells whether another page follows, so the last page is flagged
             // as such and no empty trailing page is ever produced.
-            var rows = await store.ReadPageAsync(clientId, normalized, ceiling, current.AfterContactId, size + 1, cancellationToken).ConfigureAwait(false);
+            var rows = await store.ReadPageAsync(query, ceiling, current.AfterContactId, size + 1, cancellationToken).ConfigureAwait(false);
             if (rows.Count == 0)
             {
                 yield break;
@@ -67,29 +67,36 @@ internal sealed partial class AudienceService(
 /// <summary>Validation and normalization of <see cref="AudienceSelection"/>.</summary>
 internal static class AudienceSelections
 {
-    public const int MaxItems = 100;
-    public const int MaxAttributes = 20;
+    public const int MaxItems = MailingLimits.MaxSelectionItems;
+    public const int MaxAttributes = MailingLimits.MaxSelectionAttributes;
 
     /// <summary>
-    /// Returns the selection with its audience defaulted, lists, tags and prefixes distinct and prefixes
-    /// in <c>+digits</c> form; throws <see cref="MailingValidationException"/> naming every bad field.
+    /// The scope a campaign's selection reads in <paramref name="clientId"/>: the audience it names, or the default one.
     /// </summary>
-    public static AudienceSelection Normalize(string clientId, AudienceSelection selection)
+    public static MailingScope ScopeOf(string clientId, AudienceSelection selection)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        if (string.IsNullOrWhiteSpace(clientId))
-        {
-            throw new ArgumentException("The client id is required.", nameof(clientId));
-        }
+        return new MailingScope(clientId, selection.Audience ?? MailingScope.DefaultAudience);
+    }
 
+    /// <summary>
+    /// Validates the selection for <paramref name="scope"/> and returns it as a store reads it: the audience is the
+    /// scope's (a selection that names another one is invalid), lists, tags and prefixes are distinct and prefixes in
+    /// <c>+digits</c> form. Throws <see cref="MailingValidationException"/> naming every bad field.
+    /// </summary>
+    public static AudienceQuery Normalize(MailingScope scope, AudienceSelection selection)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
         var errors = new ValidationErrors();
-        var audience = selection.Audience ?? MailingScope.DefaultAudience;
-        errors.Check("Audience", InputRules.CheckAudience(audience));
+        errors.Check("Audience", InputRules.CheckScope(scope));
+        errors.Check("Audience", selection.Audience is { } named && !string.Equals(named, scope.Audience, StringComparison.Ordinal)
+            ? $"The selection names audience '{InputRules.Echo(named, InputRules.MaxAudienceLength)}' but is read in audience '{InputRules.Echo(scope.Audience, InputRules.MaxAudienceLength)}'; leave it out or make them agree."
+            : null);
         var lists = Items(errors, "Lists", selection.Lists, (string? k, out string v) => { v = k!; return InputRules.CheckListKey(k); });
         var tags = Items(errors, "Tags", selection.Tags, (string? t, out string v) => { v = t!; return InputRules.CheckTag(t); });
         var prefixes = Items(errors, "PhonePrefixes", selection.PhonePrefixes, InputRules.CheckPhonePrefix);
 
-        var attributes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         if (selection.Attributes is { } given)
         {
             errors.Check("Attributes", given.Count > MaxAttributes ? $"At most {MaxAttributes} attributes can be filtered on." : null);
@@ -98,7 +105,7 @@ internal static class AudienceSelections
                 var field = $"Attributes[{InputRules.Echo(name, InputRules.MaxAttributeNameLength)}]";
                 errors.Check(field, InputRules.CheckAttributeName(name))
                       .Check(field, value is null ? "The attribute value must be a string, not null." : InputRules.CheckFilterText(value));
-                attributes[name] = value;
+                attributes[name] = value!;
             }
         }
 
@@ -108,21 +115,14 @@ internal static class AudienceSelections
         }
 
         errors.ThrowIfAny();
-        return new AudienceSelection
-        {
-            Audience = audience,
-            Lists = lists,
-            Tags = tags,
-            PhonePrefixes = prefixes,
-            Attributes = attributes,
-        };
+        return new AudienceQuery(scope, lists, tags, prefixes, attributes);
     }
 
     private delegate string? ItemRule(string? item, out string normalized);
 
-    private static List<string?> Items(ValidationErrors errors, string field, IReadOnlyList<string?>? items, ItemRule rule)
+    private static List<string> Items(ValidationErrors errors, string field, IReadOnlyList<string?>? items, ItemRule rule)
     {
-        var result = new List<string?>();
+        var result = new List<string>();
         if (items is null)
         {
             return result;

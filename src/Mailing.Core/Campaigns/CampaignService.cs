@@ -19,9 +19,9 @@ internal sealed partial class CampaignService(
     DispatchSignal signal,
     ILogger<CampaignService> logger) : ICampaignService
 {
-    internal const int MaxNameLength = 500;
-    internal const int MaxCorrelationIdLength = 200;
-    internal const int MaxMessagesPerSecond = 100_000;
+    internal const int MaxNameLength = MailingLimits.MaxNameLength;
+    internal const int MaxCorrelationIdLength = MailingLimits.MaxCorrelationIdLength;
+    internal const int MaxMessagesPerSecond = MailingLimits.MaxMessagesPerSecond;
 
     private static readonly CampaignStatus[] Editable = [CampaignStatus.Draft, CampaignStatus.Scheduled];
     private static readonly CampaignStatus[] Cancellable = [CampaignStatus.Draft, CampaignStatus.Scheduled, CampaignStatus.Sending, CampaignStatus.Paused];
@@ -241,14 +241,13 @@ internal sealed partial class CampaignService(
             // The selection's own rules, then that its lists exist (a count would also check them, but costs a scan).
             try
             {
-                var selection = AudienceSelections.Normalize(clientId, input.Audience);
-                var scope = new MailingScope(clientId, selection.Audience!);
-                var keys = selection.Lists ?? [];
+                var query = AudienceSelections.Normalize(AudienceSelections.ScopeOf(clientId, input.Audience), input.Audience);
+                var keys = query.Lists;
                 for (var i = 0; i < keys.Count; i++)
                 {
-                    if (await lists.FindListAsync(scope, keys[i]!, cancellationToken).ConfigureAwait(false) is null)
+                    if (await lists.FindListAsync(query.Scope, keys[i], cancellationToken).ConfigureAwait(false) is null)
                     {
-                        errors.Check($"Audience.Lists[{i}]", $"No list '{keys[i]}' in audience '{scope.Audience}'.");
+                        errors.Check($"Audience.Lists[{i}]", $"No list '{keys[i]}' in audience '{query.Scope.Audience}'.");
                     }
                 }
             }

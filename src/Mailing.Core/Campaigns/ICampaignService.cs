@@ -46,7 +46,8 @@ public interface ICampaignService
 
     /// <summary>
     /// Queues the permanently failed deliveries of a campaign again (a completed campaign goes back to sending);
-    /// returns how many were queued.
+    /// returns how many were queued. Each keeps its idempotency key and its projection: the delivery's
+    /// <c>terminal</c> flag, once set, stays set.
     /// </summary>
     Task<long> RetryFailedAsync(string clientId, Guid id, CancellationToken cancellationToken = default);
 

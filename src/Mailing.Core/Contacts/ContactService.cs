@@ -143,12 +143,7 @@ internal sealed partial class ContactService(
 
     private static void CheckScope(MailingScope scope)
     {
-        if (string.IsNullOrWhiteSpace(scope.ClientId))
-        {
-            throw new ArgumentException("The scope has no client id.", nameof(scope));
-        }
-
-        if (InputRules.CheckAudience(scope.Audience) is { } error)
+        if (InputRules.CheckScope(scope) is { } error)
         {
             throw new MailingValidationException("Audience", error);
         }

@@ -79,10 +79,11 @@ internal sealed partial class CampaignDispatcher(
             return true;
         }
 
+        var audience = AudienceSelections.ScopeOf(campaign.ClientId, campaign.Audience);
         AudienceCheckpoint checkpoint;
         try
         {
-            checkpoint = claim.Checkpoint ?? await pager.StartAsync(campaign.ClientId, campaign.Audience, cancellationToken).ConfigureAwait(false);
+            checkpoint = claim.Checkpoint ?? await pager.StartAsync(audience, campaign.Audience, cancellationToken).ConfigureAwait(false);
         }
         catch (MailingValidationException e)
         {
@@ -98,7 +99,7 @@ internal sealed partial class CampaignDispatcher(
         }
 
         var pages = 0;
-        await foreach (var page in pager.ReadPagesAsync(campaign.ClientId, campaign.Audience, checkpoint, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var page in pager.ReadPagesAsync(audience, campaign.Audience, checkpoint, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var last = page.IsLast || ++pages >= settings.PackPagesPerTurn;
             NewDelivery[] deliveries = [.. page.Recipients.Select(r => new NewDelivery(r.ContactId, CampaignAddress.For(campaign.Channel, r.Email, r.Phone)))];

@@ -104,12 +104,15 @@ internal sealed class DeliveryEventService(
             }
         }
 
-        Check(!string.IsNullOrWhiteSpace(e.Provider) && e.Provider.Length <= 64, "Provider", "A provider name of 1 to 64 characters is required.");
-        Check(!string.IsNullOrWhiteSpace(e.ProviderEventId) && e.ProviderEventId.Length <= 256, "ProviderEventId", "The provider's event id (1 to 256 characters) is required.");
+        Check(!string.IsNullOrWhiteSpace(e.Provider) && e.Provider.Length <= MailingLimits.MaxProviderNameLength, "Provider",
+            $"A provider name of 1 to {MailingLimits.MaxProviderNameLength} characters is required.");
+        Check(!string.IsNullOrWhiteSpace(e.ProviderEventId) && e.ProviderEventId.Length <= MailingLimits.MaxProviderIdLength, "ProviderEventId",
+            $"The provider's event id (1 to {MailingLimits.MaxProviderIdLength} characters) is required.");
         Check(e.Type is not null, "Type", "The event type is required.");
         Check(e.Timestamp is not null, "Timestamp", "The event's time is required.");
-        Check(e.ProviderMessageId is null || (e.ProviderMessageId.Length is > 0 and <= 256), "ProviderMessageId", "The provider message id must be 1 to 256 characters.");
-        Check(e.Recipient is null || e.Recipient.Length <= 254, "Recipient", "The recipient must be at most 254 characters.");
+        Check(e.ProviderMessageId is null || (e.ProviderMessageId.Length is > 0 and <= MailingLimits.MaxProviderIdLength), "ProviderMessageId",
+            $"The provider message id must be 1 to {MailingLimits.MaxProviderIdLength} characters.");
+        Check(e.Recipient is null || e.Recipient.Length <= MailingLimits.MaxEmailLength, "Recipient", $"The recipient must be at most {MailingLimits.MaxEmailLength} characters.");
         Check(e.DeliveryId is not null || e.ProviderMessageId is not null || e.Recipient is not null, "ProviderMessageId",
             "An event needs a providerMessageId, a deliveryId or a recipient to be about someone.");
         return errors;
@@ -117,16 +120,15 @@ internal sealed class DeliveryEventService(
 
     private static DeliveryEventInput Normalize(DeliveryEventInput e)
     {
-        var at = e.Timestamp!.Value.ToUniversalTime();
         return e with
         {
             Provider = e.Provider!.Trim().ToLowerInvariant(),
             ProviderEventId = e.ProviderEventId!.Trim(),
             ProviderMessageId = e.ProviderMessageId?.Trim().Trim('<', '>'),
-            Timestamp = new DateTimeOffset(at.Ticks - (at.Ticks % 10), TimeSpan.Zero), // microseconds, as PostgreSQL keeps them
+            Timestamp = StoreClock.Truncate(e.Timestamp!.Value),
             Recipient = e.Recipient?.Trim().ToLowerInvariant(),
-            Description = Truncate(e.Description, 2000),
-            MtaResponse = Truncate(e.MtaResponse, 2000),
+            Description = Truncate(e.Description, MailingLimits.MaxDiagnosticTextLength),
+            MtaResponse = Truncate(e.MtaResponse, MailingLimits.MaxDiagnosticTextLength),
         };
     }
 
@@ -144,7 +146,7 @@ internal sealed class DispatchEvents(IServiceScopeFactory scopes, TimeProvider t
     public async Task RecordAsync(Campaign campaign, IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken)
     {
         var events = new List<DeliveryEventInput>();
-        var now = time.GetUtcNow();
+        var now = StoreClock.Now(time);
         foreach (var o in outcomes)
         {
             var type = o.Status switch
@@ -160,10 +162,10 @@ internal sealed class DispatchEvents(IServiceScopeFactory scopes, TimeProvider t
                     Provider = Provider,
                     ProviderEventId = $"{o.DeliveryId:N}:{(t == DeliveryEventType.Dispatched ? "dispatched" : "suppressed")}",
                     Type = t,
-                    Timestamp = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero),
+                    Timestamp = now,
                     DeliveryId = o.DeliveryId,
                     ProviderMessageId = o.ProviderMessageId is { Length: > 0 } id ? id : null,
-                    Description = o.Error is { Length: > 2000 } error ? error[..2000] : o.Error,
+                    Description = o.Error is { Length: > MailingLimits.MaxDiagnosticTextLength } error ? error[..MailingLimits.MaxDiagnosticTextLength] : o.Error,
                 });
             }
         }

@@ -1,7 +1,7 @@
 namespace Mailing.Events;
 
 /// <summary>
-/// Seed 001's projection rules, shared by every store: the last event's time and type only move forward (a late,
+/// The projection rules of delivery events, shared by every store: the last event's time and type only move forward (a late,
 /// older event changes neither; at equal times a fixed precedence decides, so the result does not depend on arrival
 /// order); each <c>*_at</c> is written once; <c>terminal</c> becomes true on delivered, bounced, complained, rejected,
 /// failed and suppressed and never flips back.
@@ -35,8 +35,11 @@ public static class DeliveryProjectionRules
     public static bool Changed(DeliveryProjection before, DeliveryProjection after) =>
         !EqualityComparer<DeliveryProjection>.Default.Equals(before, after with { LockVersion = before.LockVersion });
 
-    /// <summary>Among events at the same instant, the later in a message's life wins.</summary>
-    private static int Precedence(DeliveryEventType type) => type switch
+    /// <summary>
+    /// Among events at the same instant, the later in a message's life wins: the higher of two precedences. A delivery
+    /// with no last event counts as <see cref="DeliveryEventType.Unknown"/>.
+    /// </summary>
+    public static int Precedence(DeliveryEventType type) => type switch
     {
         DeliveryEventType.Queued => 0,
         DeliveryEventType.Deferred => 1,

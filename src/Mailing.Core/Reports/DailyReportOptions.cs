@@ -36,7 +36,7 @@ public sealed class DailyReportOptions
     /// The client whose campaigns the report covers; <see langword="null"/> (the default) covers every client, grouped by
     /// client.
     /// </summary>
-    [MaxLength(128)]
+    [MaxLength(MailingLimits.MaxClientIdLength)]
     public string? ClientId { get; set; }
 
     /// <summary>How long to wait before trying again when no recipient took the report. Default 5 min.</summary>

@@ -122,9 +122,9 @@ internal sealed partial class SuppressionService(ISuppressionStore store, TimePr
     internal static (string Address, bool IsDomain) Normalize(string? value)
     {
         var text = (value ?? string.Empty).Trim().ToLowerInvariant();
-        if (text.Length is 0 or > 254)
+        if (text.Length is 0 or > MailingLimits.MaxEmailLength)
         {
-            throw new MailingValidationException("Address", "An email address or a domain (at most 254 characters) is required.");
+            throw new MailingValidationException("Address", $"An email address or a domain (at most {MailingLimits.MaxEmailLength} characters) is required.");
         }
 
         var at = text.LastIndexOf('@');

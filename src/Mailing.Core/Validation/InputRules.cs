@@ -6,26 +6,36 @@ namespace Mailing.Validation;
 /// <summary>The validation and normalization rules shared by every Mailing input.</summary>
 internal static class InputRules
 {
-    public const int MaxClientIdLength = 128;
-    public const int MaxAudienceLength = 64;
-    public const int MaxListKeyLength = 200;
-    public const int MaxSourceObjectKeyLength = 256;
-    public const int MaxTypeLength = 100;
-    public const int MaxNameLength = 500;
-    public const int MaxEmailLength = 254;
+    // The published limits (MailingLimits), under the names the rules use.
+    public const int MaxClientIdLength = MailingLimits.MaxClientIdLength;
+    public const int MaxAudienceLength = MailingLimits.MaxAudienceLength;
+    public const int MaxListKeyLength = MailingLimits.MaxListKeyLength;
+    public const int MaxSourceObjectKeyLength = MailingLimits.MaxSourceObjectKeyLength;
+    public const int MaxTypeLength = MailingLimits.MaxListTypeLength;
+    public const int MaxNameLength = MailingLimits.MaxNameLength;
+    public const int MaxEmailLength = MailingLimits.MaxEmailLength;
+    public const int MaxMetadataLength = MailingLimits.MaxMetadataLength;
+    public const int MaxTagLength = MailingLimits.MaxTagLength;
+    public const int MaxTags = MailingLimits.MaxTagsPerContact;
+    public const int MaxExternalIdLength = MailingLimits.MaxExternalIdLength;
+    public const int MaxTimeZoneLength = MailingLimits.MaxTimeZoneLength;
+    public const int MaxAttributeNameLength = MailingLimits.MaxAttributeNameLength;
     public const int MaxLocalPartLength = 64;
     private const string AtomSpecials = "!#$%&'*+-/=?^_`{|}~";
-    public const int MaxMetadataLength = 16 * 1024;
     public const string EmptyObjectJson = "{}";
-    public const int MaxTagLength = 64;
-    public const int MaxTags = 50;
-    public const int MaxExternalIdLength = 200;
-    public const int MaxTimeZoneLength = 64;
-    public const int MaxAttributeNameLength = 64;
 
     /// <summary>Checks a client id (which hosts take from the authenticated principal, not from end users).</summary>
     public static bool IsValidClientId(string? clientId) =>
         !string.IsNullOrWhiteSpace(clientId) && clientId.Length <= MaxClientIdLength && !HasControlChars(clientId);
+
+    /// <summary>
+    /// Checks a scope: a bad client id is the host's mistake (<see cref="ArgumentException"/>), since the client comes
+    /// from the authenticated principal, never from end users; a bad audience is returned as the error to report.
+    /// </summary>
+    public static string? CheckScope(MailingScope scope) =>
+        IsValidClientId(scope.ClientId)
+            ? CheckAudience(scope.Audience)
+            : throw new ArgumentException($"The scope's client id must be 1 to {MaxClientIdLength} printable characters.", nameof(scope));
 
     public static string? CheckAudience(string? audience)
     {
@@ -230,7 +240,7 @@ internal static class InputRules
 
     /// <summary>
     /// Normalizes a phone number to E.164: <c>+</c> and 8–15 digits (not starting with 0), or 11 digits
-    /// starting with 7 (seed 002's <c>7XXXXXXXXXX</c>, read as <c>+7XXXXXXXXXX</c>). Spaces, dashes, dots
+    /// starting with 7 (the Russian national form <c>7XXXXXXXXXX</c>, read as <c>+7XXXXXXXXXX</c>). Spaces, dashes, dots
     /// and parentheses are ignored.
     /// </summary>
     public static string? CheckPhone(string phone, out string normalized)

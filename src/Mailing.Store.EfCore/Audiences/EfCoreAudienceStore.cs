@@ -15,18 +15,18 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
 {
     private readonly Dictionary<string, List<Guid>> _resolvedLists = new(StringComparer.Ordinal);
 
-    public async Task<long> CountAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken)
+    public async Task<long> CountAsync(AudienceQuery query, CancellationToken cancellationToken)
     {
-        var query = await SelectAsync(clientId, selection, maxMembershipId: null, cancellationToken).ConfigureAwait(false);
-        return await query.LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var contacts = await SelectAsync(query, maxMembershipId: null, cancellationToken).ConfigureAwait(false);
+        return await contacts.LongCountAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<AudienceCeiling?> CaptureCeilingAsync(string clientId, AudienceSelection selection, CancellationToken cancellationToken)
+    public async Task<AudienceCeiling?> CaptureCeilingAsync(AudienceQuery query, CancellationToken cancellationToken)
     {
         // Memberships created after this instant get greater UUIDv7 ids than the bound, so they are left out.
         var maxMembershipId = UuidV7.MaxFor(StoreClock.Now(time));
-        var query = await SelectAsync(clientId, selection, maxMembershipId, cancellationToken).ConfigureAwait(false);
-        var max = await query.OrderByDescending(c => c.Id).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        var contacts = await SelectAsync(query, maxMembershipId, cancellationToken).ConfigureAwait(false);
+        var max = await contacts.OrderByDescending(c => c.Id).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return max is { } id ? new AudienceCeiling(id, maxMembershipId) : null;
     }
 
@@ -37,24 +37,26 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// <c>(client_id, list_id, contact_id)</c> index, or the audience's contacts when there are no lists),
     /// read by an ordered seek with LIMIT and cut at the smallest of their last ids; those contacts are
     /// then looked up by primary key and filtered. With one driving index (no list, or one list) both
-    /// happen in one query: the window is a LIMIT subquery left-joined to the filtered contacts. (A single
-    /// ORDER BY … LIMIT over the whole remaining range let PostgreSQL pick hash joins or range scans on
-    /// misestimated statistics: 60–350 ms per page at 100k members instead of a few.)
+    /// take two queries: the window's end (an ordered seek to its last id), then the matches inside it. Every
+    /// subquery (tags, memberships) is bounded to the window's id range as well, so PostgreSQL has no plan
+    /// that reads the whole audience: a join to the unbounded filtered contacts, or an unbounded tag
+    /// semi-join, was planned as a hash over every match (150 ms a page at 50k contacts, so packing grew
+    /// with the square of the audience). (A single ORDER BY … LIMIT over the whole remaining range let
+    /// PostgreSQL pick hash joins or range scans on misestimated statistics: 60–350 ms per page at 100k members.)
     /// </remarks>
     public async Task<IReadOnlyList<AudienceRecipient>> ReadPageAsync(
-        string clientId, AudienceSelection selection, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
+        AudienceQuery query, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(selection);
-        var audience = selection.Audience ?? MailingScope.DefaultAudience;
-        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
+        ArgumentNullException.ThrowIfNull(query);
+        var listIds = await ResolveListsAsync(query, cancellationToken).ConfigureAwait(false);
         var page = new List<AudienceRecipient>(Math.Min(limit, 10_000));
         var after = afterContactId;
         if (listIds is not { Count: > 1 })
         {
-            // One driving index: one query per window.
+            // One driving index: two small queries per window.
             while (true)
             {
-                var (end, full) = await ReadDrivenWindowAsync(clientId, selection, audience, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
+                var (end, full) = await ReadDrivenWindowAsync(query, listIds, ceiling, after, limit, page, cancellationToken).ConfigureAwait(false);
                 if (!full || page.Count == limit)
                 {
                     return page;
@@ -66,12 +68,11 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
 
         while (page.Count < limit)
         {
-            var (candidates, end, exhausted) = await WindowAsync(clientId, audience, listIds, ceiling, after, limit, cancellationToken).ConfigureAwait(false);
+            var (candidates, end, exhausted) = await WindowAsync(query.Scope, listIds, ceiling, after, limit, cancellationToken).ConfigureAwait(false);
             if (candidates.Count > 0)
             {
                 // The window's id range lets the primary key scan one contiguous range; the candidate list then picks the members.
-                var rows = await Select(clientId, selection, listIds: null, maxMembershipId: null)
-                    .Between(after, end)
+                var rows = await Select(query, listIds: null, maxMembershipId: null, after, end)
                     .Where(c => candidates.Contains(c.Id))
                     .OrderBy(c => c.Id)
                     .Take(limit - page.Count)
@@ -94,31 +95,26 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     }
 
     /// <summary>
-    /// Reads the next window of the single driving index in one query, adding the contacts that pass the
-    /// filters to <paramref name="page"/> until it holds <paramref name="size"/>; returns the window's last
-    /// id and whether it was full (if not, the index has nothing more up to the ceiling). Windows always
-    /// span <paramref name="size"/> ids, so a selective filter costs a few windows a page, not one per match;
+    /// Reads the next window of the single driving index, adding the contacts that pass the filters to
+    /// <paramref name="page"/> until it holds <paramref name="size"/>; returns the window's last id and whether
+    /// it was full (if not, the index has nothing more up to the ceiling). Windows always span
+    /// <paramref name="size"/> ids, so a selective filter costs a few windows a page, not one per match;
     /// matches beyond the page are read again by the next page, which resumes after the page's last id.
     /// </summary>
     private async Task<(Guid End, bool Full)> ReadDrivenWindowAsync(
-        string clientId, AudienceSelection selection, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling,
+        AudienceQuery query, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling,
         Guid? after, int size, List<AudienceRecipient> page, CancellationToken cancellationToken)
     {
-        var window = Drivers(clientId, audience, listIds, ceiling, after)[0].OrderBy(id => id).Take(size);
-        var matches = Select(clientId, selection, listIds: null, maxMembershipId: null);
-        var rows = await (
-            from id in window
-            join contact in matches on id equals contact.Id into found
-            from c in found.DefaultIfEmpty()
-            orderby id
-            select new { Id = id, Found = c != null, c!.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
+        var last = await Drivers(query.Scope, listIds, ceiling, after)[0].OrderBy(id => id).Skip(size - 1)
+            .Select(id => (Guid?)id).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        var end = last ?? ceiling.MaxContactId;
+        var rows = await Select(query, listIds, ceiling.MaxMembershipId, after, end)
+            .OrderBy(c => c.Id)
+            .Take(size - page.Count)
+            .Select(c => new { c.Id, c.Email, c.Phone, c.Name, c.TimeZone, c.Attributes })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var r in rows.Where(r => r.Found).Take(size - page.Count))
-        {
-            page.Add(new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes)));
-        }
-
-        return rows.Count == size ? (rows[^1].Id, true) : (default, false);
+        page.AddRange(rows.Select(r => new AudienceRecipient(r.Id, r.Email, r.Phone, r.Name, r.TimeZone, EntityMapping.ParseObject(r.Attributes))));
+        return last is { } full ? (full, true) : (default, false);
     }
 
     /// <summary>
@@ -127,9 +123,9 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// ids left, or the ceiling when none had (then the window is the last one).
     /// </summary>
     private async Task<(List<Guid> Candidates, Guid End, bool Exhausted)> WindowAsync(
-        string clientId, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after, int size, CancellationToken cancellationToken)
+        MailingScope scope, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after, int size, CancellationToken cancellationToken)
     {
-        var drivers = Drivers(clientId, audience, listIds, ceiling, after);
+        var drivers = Drivers(scope, listIds, ceiling, after);
         var end = ceiling.MaxContactId;
         var exhausted = true;
         var found = new List<Guid>();
@@ -156,24 +152,18 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// The driving indexes' contact ids after <paramref name="after"/> up to the ceiling: each list's active
     /// members up to the membership ceiling, or the audience's live contacts when there are no lists.
     /// </summary>
-    private List<IQueryable<Guid>> Drivers(string clientId, string audience, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after)
+    private List<IQueryable<Guid>> Drivers(MailingScope scope, IReadOnlyList<Guid>? listIds, AudienceCeiling ceiling, Guid? after)
     {
         if (listIds is null)
         {
-            return [ContactQueries.Live(db, clientId, audience).Between(after, ceiling.MaxContactId).Select(c => c.Id)];
+            return [ContactQueries.Live(db, scope.ClientId, scope.Audience).Between(after, ceiling.MaxContactId).Select(c => c.Id)];
         }
 
         var drivers = new List<IQueryable<Guid>>(listIds.Count);
         var upper = ceiling.MaxContactId;
         foreach (var listId in listIds)
         {
-            var members = Memberships(clientId, [listId], ceiling.MaxMembershipId);
-            if (after is { } lower)
-            {
-                members = members.Where(m => m.ContactId.CompareTo(lower) > 0);
-            }
-
-            drivers.Add(members.Where(m => m.ContactId.CompareTo(upper) <= 0).Select(m => m.ContactId));
+            drivers.Add(Memberships(scope.ClientId, [listId], ceiling.MaxMembershipId).WithContactBetween(after, upper).Select(m => m.ContactId));
         }
 
         return drivers;
@@ -183,30 +173,33 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// The selection as a query: live, active contacts of the audience, narrowed to the lists' active
     /// members (memberships up to <paramref name="maxMembershipId"/>) and by each filter.
     /// </summary>
-    internal async Task<IQueryable<ContactEntity>> SelectAsync(string clientId, AudienceSelection selection, Guid? maxMembershipId, CancellationToken cancellationToken)
+    internal async Task<IQueryable<ContactEntity>> SelectAsync(AudienceQuery query, Guid? maxMembershipId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(selection);
-        var audience = selection.Audience ?? MailingScope.DefaultAudience;
-        var listIds = selection.Lists is { Count: > 0 } keys ? await ResolveListsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false) : null;
-        return Select(clientId, selection, listIds, maxMembershipId);
+        ArgumentNullException.ThrowIfNull(query);
+        var listIds = await ResolveListsAsync(query, cancellationToken).ConfigureAwait(false);
+        return Select(query, listIds, maxMembershipId);
     }
 
     /// <summary>The selection as a query; without <paramref name="listIds"/> list membership is not checked (the caller did).</summary>
-    private IQueryable<ContactEntity> Select(string clientId, AudienceSelection selection, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId)
+    /// <remarks>
+    /// With <paramref name="after"/> / <paramref name="upTo"/> only the contacts in that id range, and every
+    /// subquery bounded to the same range, so the database reads about one range of rows whatever plan it picks.
+    /// </remarks>
+    private IQueryable<ContactEntity> Select(
+        AudienceQuery query, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId, Guid? after = null, Guid? upTo = null)
     {
-        var audience = selection.Audience ?? MailingScope.DefaultAudience;
-        var query = ContactQueries.Live(db, clientId, audience, selection.Attributes)
-            .Where(c => c.Status == ContactStatuses.Active);
+        var clientId = query.Scope.ClientId;
+        var contacts = ContactQueries.Live(db, clientId, query.Scope.Audience, query.Attributes)
+            .Where(c => c.Status == ContactStatuses.Active)
+            .Between(after, upTo);
 
         if (listIds is not null)
         {
-            var members = Memberships(clientId, listIds, maxMembershipId);
-            query = query.Where(c => members.Any(m => m.ContactId == c.Id));
+            var members = Memberships(clientId, listIds, maxMembershipId).WithContactBetween(after, upTo);
+            contacts = contacts.Where(c => members.Any(m => m.ContactId == c.Id));
         }
 
-        return query
-            .WithAnyTag(db, clientId, selection.Tags?.Select(t => t!).ToList())
-            .WithAnyPhonePrefix(selection.PhonePrefixes?.Select(p => p!).ToList());
+        return contacts.WithAnyTag(db, clientId, query.Tags, after, upTo).WithAnyPhonePrefix(query.PhonePrefixes);
     }
 
     /// <summary>Active memberships of the lists, up to <paramref name="maxMembershipId"/>.</summary>
@@ -228,23 +221,30 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         return members.Where(m => ids.Contains(m.ListId));
     }
 
-    private async Task<List<Guid>> ResolveListsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    /// <summary>The ids of the selection's lists, or <see langword="null"/> when it names none (the whole audience).</summary>
+    private async Task<List<Guid>?> ResolveListsAsync(AudienceQuery query, CancellationToken cancellationToken)
     {
+        if (query.Lists.Count == 0)
+        {
+            return null;
+        }
+
         // A run reads many pages through one scoped store: resolve its lists once (list ids never change).
-        var cacheKey = $"{clientId}\n{audience}\n{string.Join('\n', keys)}";
+        var cacheKey = $"{query.Scope.ClientId}\n{query.Scope.Audience}\n{string.Join('\n', query.Lists)}";
         if (_resolvedLists.TryGetValue(cacheKey, out var cached))
         {
             return cached;
         }
 
-        var resolved = await LoadListIdsAsync(clientId, audience, keys, cancellationToken).ConfigureAwait(false);
+        var resolved = await LoadListIdsAsync(query.Scope, query.Lists, cancellationToken).ConfigureAwait(false);
         _resolvedLists[cacheKey] = resolved;
         return resolved;
     }
 
-    private async Task<List<Guid>> LoadListIdsAsync(string clientId, string audience, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    private async Task<List<Guid>> LoadListIdsAsync(MailingScope scope, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        var wanted = keys.Select(k => k!).ToList();
+        var (clientId, audience) = (scope.ClientId, scope.Audience);
+        var wanted = keys.ToList();
         var found = await db.Set<RecipientListEntity>().AsNoTracking()
             .Where(l => l.ClientId == clientId && l.Audience == audience && wanted.Contains(l.Key))
             .Select(l => new { l.Key, l.Id })

@@ -27,7 +27,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private const int OutcomesPerStatement = 100;
 
     private static readonly string[] OpenStatuses = StoredEnum<DeliveryStatus>.NamesOf([DeliveryStatus.Queued, DeliveryStatus.Deferred, DeliveryStatus.Sending]);
-    // Seed 001's terminal: nothing more will happen to the delivery. A sent message is not terminal (delivery events follow).
+    // Terminal: nothing more will happen to the delivery. A sent message is not terminal (delivery events follow).
     private static readonly string[] TerminalStatuses = StoredEnum<DeliveryStatus>.NamesOf(
         [DeliveryStatus.Failed, DeliveryStatus.Suppressed, DeliveryStatus.Expired, DeliveryStatus.Cancelled]);
 
@@ -322,7 +322,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         if (rows.Count > 0)
         {
             var noAddress = $"The contact has no {(campaign.Channel == MessageChannel.Email ? "email address" : "phone number")} for this {StoredEnum<MessageChannel>.Name(campaign.Channel)} campaign.";
-            if (_dialect is PostgresDialect)
+            if (_dialect.BindsArrays)
             {
                 await InsertWithArraysAsync(campaign, rows, noAddress, now, cancellationToken).ConfigureAwait(false);
             }
@@ -493,7 +493,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         now = StoreClock.Truncate(now);
-        if (_dialect is PostgresDialect)
+        if (_dialect.BindsArrays)
         {
             var total = 0;
             foreach (var client in outcomes.GroupBy(o => o.ClientId, StringComparer.Ordinal))
@@ -517,8 +517,8 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 var final = o.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
                 var sent = o.Status == DeliveryStatus.Sent;
                 values.AddRange([
-                    status, o.Attempts, final ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, 2000), o.Transport,
-                    Truncate(o.ProviderMessageId, 256), final, sent ? "dispatched" : status, o.ClientId, o.DeliveryId, o.LeaseToken,
+                    status, o.Attempts, final ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength), o.Transport,
+                    Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength), final, sent ? "dispatched" : status, o.ClientId, o.DeliveryId, o.LeaseToken,
                 ]);
                 sql.Append(CultureInfo.InvariantCulture, $"""
                     UPDATE {_tables.Deliveries} SET status = @p{p}, attempts = @p{p + 1}, next_attempt_at = @p{p + 2},
@@ -570,8 +570,8 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 outcomes.Select(o => o.DeliveryId).ToArray(), outcomes.Select(o => o.LeaseToken).ToArray(),
                 outcomes.Select(o => StoredEnum<DeliveryStatus>.Name(o.Status)).ToArray(), outcomes.Select(o => o.Attempts).ToArray(),
                 outcomes.Select(o => Final(o) ? (DateTimeOffset?)null : StoreClock.Truncate(o.NextAttemptAt ?? now)).ToArray(),
-                outcomes.Select(o => Truncate(o.Error, 2000)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
-                outcomes.Select(o => Truncate(o.ProviderMessageId, 256)).ToArray(), outcomes.Select(Final).ToArray(),
+                outcomes.Select(o => Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
+                outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(), outcomes.Select(Final).ToArray(),
             ],
             cancellationToken);
     }
@@ -614,10 +614,11 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         var queued = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Queued);
 
         // Only deliveries that have an address: one made failed for want of an address would fail again at once.
+        // The terminal flag stays set: it records that the delivery's story once ended, and it never flips back.
         return await Deliveries.Where(d => d.ClientId == clientId && d.CampaignId == id && d.Status == failed && d.Recipient != string.Empty)
             .ExecuteUpdateAsync(
                 s => s.SetProperty(d => d.Status, queued).SetProperty(d => d.Attempts, 0).SetProperty(d => d.NextAttemptAt, now)
-                    .SetProperty(d => d.Terminal, false).SetProperty(d => d.UpdatedAt, now).SetProperty(d => d.LockVersion, d => d.LockVersion + 1),
+                    .SetProperty(d => d.UpdatedAt, now).SetProperty(d => d.LockVersion, d => d.LockVersion + 1),
                 cancellationToken).ConfigureAwait(false);
     }
 
@@ -708,20 +709,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
     private static string? Truncate(string? text, int length) => text is null || text.Length <= length ? text : text[..length];
 
-    private DbParameter[] Parameters(IReadOnlyList<object?> values)
-    {
-        using var command = db.Database.GetDbConnection().CreateCommand();
-        var parameters = new DbParameter[values.Count];
-        for (var i = 0; i < values.Count; i++)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "p" + i.ToString(CultureInfo.InvariantCulture);
-            parameter.Value = _dialect.Bind(values[i]);
-            parameters[i] = parameter;
-        }
-
-        return parameters;
-    }
+    private DbParameter[] Parameters(IReadOnlyList<object?> values) => _dialect.Parameters(db, values);
 
     private Task<int> ExecuteAsync(string sql, IReadOnlyList<object?> values, CancellationToken cancellationToken) =>
 #pragma warning disable EF1002 // Table names come from the model; every value is a parameter.

@@ -17,21 +17,34 @@ internal static class ContactQueries
     /// functions, which differ by provider, so they come from a provider-specific SQL source that the
     /// rest of the query composes over.
     /// </summary>
-    public static IQueryable<ContactEntity> Live(DbContext db, string clientId, string audience, IReadOnlyDictionary<string, string?>? attributes = null)
+    public static IQueryable<ContactEntity> Live(DbContext db, string clientId, string audience, IReadOnlyDictionary<string, string>? attributes = null)
     {
         var source = attributes is { Count: > 0 } ? WithAttributes(db, clientId, attributes) : db.Set<ContactEntity>();
         return source.AsNoTracking().Where(c => c.ClientId == clientId && c.Audience == audience && c.DeletedAt == null);
     }
 
     /// <summary>Contacts having any of <paramref name="tags"/>.</summary>
-    public static IQueryable<ContactEntity> WithAnyTag(this IQueryable<ContactEntity> query, DbContext db, string clientId, IReadOnlyList<string>? tags)
+    public static IQueryable<ContactEntity> WithAnyTag(
+        this IQueryable<ContactEntity> query, DbContext db, string clientId, IReadOnlyList<string>? tags, Guid? after = null, Guid? upTo = null)
     {
         if (tags is not { Count: > 0 })
         {
             return query;
         }
 
-        var rows = db.Set<ContactTagEntity>();
+        // The contact range (when the caller reads one) bounds the tag rows as well: the (client, tag, contact) index
+        // then reads one range, where an unbounded semi-join may be planned as a hash over every contact with the tag.
+        var rows = db.Set<ContactTagEntity>().AsQueryable();
+        if (after is { } lower)
+        {
+            rows = rows.Where(t => t.ContactId.CompareTo(lower) > 0);
+        }
+
+        if (upTo is { } upper)
+        {
+            rows = rows.Where(t => t.ContactId.CompareTo(upper) <= 0);
+        }
+
         if (tags.Count == 1)
         {
             var tag = tags[0];
@@ -67,6 +80,22 @@ internal static class ContactQueries
         return query.Where(Expression.Lambda<Func<ContactEntity, bool>>(any!, contact));
     }
 
+    /// <summary>Memberships whose contact id is after <paramref name="after"/> and up to <paramref name="upTo"/> (each bound when given).</summary>
+    public static IQueryable<RecipientListMemberEntity> WithContactBetween(this IQueryable<RecipientListMemberEntity> query, Guid? after, Guid? upTo)
+    {
+        if (after is { } lower)
+        {
+            query = query.Where(m => m.ContactId.CompareTo(lower) > 0);
+        }
+
+        if (upTo is { } upper)
+        {
+            query = query.Where(m => m.ContactId.CompareTo(upper) <= 0);
+        }
+
+        return query;
+    }
+
     /// <summary>Contacts with ids in (<paramref name="after"/>, <paramref name="upTo"/>].</summary>
     public static IQueryable<ContactEntity> Between(this IQueryable<ContactEntity> query, Guid? after, Guid? upTo)
     {
@@ -83,7 +112,7 @@ internal static class ContactQueries
         return query;
     }
 
-    private static IQueryable<ContactEntity> WithAttributes(DbContext db, string clientId, IReadOnlyDictionary<string, string?> attributes)
+    private static IQueryable<ContactEntity> WithAttributes(DbContext db, string clientId, IReadOnlyDictionary<string, string> attributes)
     {
         var entityType = db.Model.FindEntityType(typeof(ContactEntity))!;
         var sql = db.GetService<ISqlGenerationHelper>();
@@ -97,7 +126,7 @@ internal static class ContactQueries
             var (condition, nameArgument) = dialect.JsonTextEquals(column, arguments.Count, arguments.Count + 1, name);
             text.Append(" AND ").Append(condition);
             arguments.Add(nameArgument);
-            arguments.Add(value ?? string.Empty);
+            arguments.Add(value);
         }
 
 #pragma warning disable EF1002 // Identifiers come from the model; every value is a parameter.

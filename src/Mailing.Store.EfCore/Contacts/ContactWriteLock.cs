@@ -20,7 +20,7 @@ internal static class ContactWriteLock
     public static string Key(MailingScope scope) => $"mailing-contacts\n{scope.ClientId}\n{scope.Audience}";
 
     /// <summary>The statement taking the lock, with the key as parameter <c>@lock_key</c>.</summary>
-    public const string Statement = "SELECT pg_advisory_xact_lock(hashtextextended(@lock_key, 0))";
+    public const string Statement = Dialects.Postgres.PostgresDialect.TransactionLockStatement;
 
     public static async Task AcquireAsync(DbContext db, MailingScope scope, CancellationToken cancellationToken)
     {

@@ -17,6 +17,27 @@ internal abstract class StoreDialect
         : db.Database.IsSqlite() ? SqliteDialect.Instance
         : throw new NotSupportedException($"Mailing's EF Core store supports SQLite and PostgreSQL, not {db.Database.ProviderName}.");
 
+    /// <summary>Whether a statement can take a whole column of rows as one array parameter (<c>unnest(@p)</c>).</summary>
+    public abstract bool BindsArrays { get; }
+
+    /// <summary>Positional parameters <c>@p0</c>, <c>@p1</c>, … for a hand-written statement, each value bound as <see cref="Bind"/> says.</summary>
+    public System.Data.Common.DbParameter[] Parameters(DbContext db, IReadOnlyList<object?> values)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(values);
+        using var command = db.Database.GetDbConnection().CreateCommand();
+        var parameters = new System.Data.Common.DbParameter[values.Count];
+        for (var i = 0; i < values.Count; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameter.Value = Bind(values[i]);
+            parameters[i] = parameter;
+        }
+
+        return parameters;
+    }
+
     /// <summary>Whether the database takes one write transaction at a time (so writers queue in-process).</summary>
     public abstract bool WritesOneAtATime { get; }
 

@@ -26,6 +26,7 @@ internal sealed class StoreTables
         Members = Name<RecipientListMemberEntity>(model, sql);
         Campaigns = Name<CampaignEntity>(model, sql);
         Deliveries = Name<DeliveryEntity>(model, sql);
+        DeliveryEvents = Name<Events.DeliveryEventEntity>(model, sql);
     }
 
     /// <summary>The campaigns table.</summary>
@@ -33,6 +34,9 @@ internal sealed class StoreTables
 
     /// <summary>The deliveries table.</summary>
     public string Deliveries { get; }
+
+    /// <summary>The delivery events table.</summary>
+    public string DeliveryEvents { get; }
 
     /// <summary>The contacts table.</summary>
     public string Contacts { get; }

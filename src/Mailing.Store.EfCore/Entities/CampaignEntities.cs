@@ -43,7 +43,7 @@ internal sealed class CampaignEntity
     public DateTimeOffset? SweepAt { get; set; }
 }
 
-/// <summary>One campaign's message to one contact (<c>mailing_deliveries</c>), with seed 001's projection columns.</summary>
+/// <summary>One campaign's message to one contact (<c>mailing_deliveries</c>), with the projection columns of its events.</summary>
 internal sealed class DeliveryEntity
 {
     public required string ClientId { get; set; }

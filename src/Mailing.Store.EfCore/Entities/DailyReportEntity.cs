@@ -29,7 +29,7 @@ internal sealed class DailyReportConfiguration : IEntityTypeConfiguration<DailyR
     {
         b.ToTable("mailing_daily_reports");
         b.HasKey(r => new { r.ClientId, r.Day });
-        b.Property(r => r.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(r => r.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(r => r.Day).HasColumnName("day");
         b.Property(r => r.ClaimToken).HasColumnName("claim_token");
         b.Property(r => r.ClaimedAt).HasColumnName("claimed_at");

@@ -16,7 +16,7 @@ internal sealed class ContactEntity
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
-    // Added with contacts (issue 3). Every one is nullable or has a database default, because the
+    // Added with contacts. Every one is nullable or has a database default, because the
     // recipient-list paths insert contacts with only the columns above.
     public string? Phone { get; set; }
     public string? TimeZone { get; set; }

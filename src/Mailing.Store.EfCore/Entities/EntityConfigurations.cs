@@ -9,12 +9,12 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<ContactEnt
     {
         b.ToTable("mailing_contacts");
         b.HasKey(c => new { c.ClientId, c.Id });
-        b.Property(c => c.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(c => c.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(c => c.Id).HasColumnName("id").ValueGeneratedNever();
-        b.Property(c => c.Audience).HasColumnName("audience").HasMaxLength(64);
-        b.Property(c => c.Email).HasColumnName("email").HasMaxLength(254);
-        b.Property(c => c.NormalizedEmail).HasColumnName("normalized_email").HasMaxLength(254);
-        b.Property(c => c.Name).HasColumnName("name").HasMaxLength(500);
+        b.Property(c => c.Audience).HasColumnName("audience").HasMaxLength(MailingLimits.MaxAudienceLength);
+        b.Property(c => c.Email).HasColumnName("email").HasMaxLength(MailingLimits.MaxEmailLength);
+        b.Property(c => c.NormalizedEmail).HasColumnName("normalized_email").HasMaxLength(MailingLimits.MaxEmailLength);
+        b.Property(c => c.Name).HasColumnName("name").HasMaxLength(MailingLimits.MaxNameLength);
         b.Property(c => c.CreatedAt).HasColumnName("created_at");
         b.Property(c => c.UpdatedAt).HasColumnName("updated_at");
         b.HasIndex(c => new { c.ClientId, c.Audience, c.NormalizedEmail })
@@ -22,13 +22,13 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<ContactEnt
             .HasFilter("normalized_email IS NOT NULL")
             .HasDatabaseName("ux_mailing_contacts_email");
 
-        // Contacts (issue 3): nullable or defaulted columns only, see ContactEntity.
-        b.Property(c => c.Phone).HasColumnName("phone").HasMaxLength(16);
-        b.Property(c => c.TimeZone).HasColumnName("time_zone").HasMaxLength(64);
+        // Columns added with contacts: nullable or defaulted only, see ContactEntity.
+        b.Property(c => c.Phone).HasColumnName("phone").HasMaxLength(MailingLimits.MaxPhoneLength);
+        b.Property(c => c.TimeZone).HasColumnName("time_zone").HasMaxLength(MailingLimits.MaxTimeZoneLength);
         b.Property(c => c.Tags).HasColumnName("tags");
         b.Property(c => c.Attributes).HasColumnName("attributes");
         b.Property(c => c.Status).HasColumnName("status").HasMaxLength(16).HasDefaultValue(ContactStatuses.Active);
-        b.Property(c => c.ExternalId).HasColumnName("external_id").HasMaxLength(200);
+        b.Property(c => c.ExternalId).HasColumnName("external_id").HasMaxLength(MailingLimits.MaxExternalIdLength);
         b.Property(c => c.DeletedAt).HasColumnName("deleted_at");
         b.HasIndex(c => new { c.ClientId, c.Audience, c.Phone })
             .IsUnique()
@@ -50,9 +50,9 @@ internal sealed class ContactTagConfiguration : IEntityTypeConfiguration<Contact
     {
         b.ToTable("mailing_contact_tags");
         b.HasKey(t => new { t.ClientId, t.ContactId, t.Tag });
-        b.Property(t => t.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(t => t.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(t => t.ContactId).HasColumnName("contact_id");
-        b.Property(t => t.Tag).HasColumnName("tag").HasMaxLength(64);
+        b.Property(t => t.Tag).HasColumnName("tag").HasMaxLength(MailingLimits.MaxTagLength);
         b.HasIndex(t => new { t.ClientId, t.Tag, t.ContactId }).HasDatabaseName("ix_mailing_contact_tags_tag");
         b.HasOne<ContactEntity>().WithMany()
             .HasForeignKey(t => new { t.ClientId, t.ContactId }).HasPrincipalKey(c => new { c.ClientId, c.Id })
@@ -66,12 +66,12 @@ internal sealed class RecipientListConfiguration : IEntityTypeConfiguration<Reci
     {
         b.ToTable("mailing_recipient_lists");
         b.HasKey(l => new { l.ClientId, l.Id });
-        b.Property(l => l.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(l => l.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(l => l.Id).HasColumnName("id").ValueGeneratedNever();
-        b.Property(l => l.Audience).HasColumnName("audience").HasMaxLength(64);
-        b.Property(l => l.Key).HasColumnName("key").HasMaxLength(200);
-        b.Property(l => l.Type).HasColumnName("type").HasMaxLength(100);
-        b.Property(l => l.Name).HasColumnName("name").HasMaxLength(500);
+        b.Property(l => l.Audience).HasColumnName("audience").HasMaxLength(MailingLimits.MaxAudienceLength);
+        b.Property(l => l.Key).HasColumnName("key").HasMaxLength(MailingLimits.MaxListKeyLength);
+        b.Property(l => l.Type).HasColumnName("type").HasMaxLength(MailingLimits.MaxListTypeLength);
+        b.Property(l => l.Name).HasColumnName("name").HasMaxLength(MailingLimits.MaxNameLength);
         b.Property(l => l.Metadata).HasColumnName("metadata");
         b.Property(l => l.MemberCount).HasColumnName("member_count");
         b.Property(l => l.ActiveMemberCount).HasColumnName("active_member_count");
@@ -90,12 +90,12 @@ internal sealed class RecipientListMemberConfiguration : IEntityTypeConfiguratio
     {
         b.ToTable("mailing_recipient_list_members");
         b.HasKey(m => new { m.ClientId, m.Id });
-        b.Property(m => m.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(m => m.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(m => m.Id).HasColumnName("id").ValueGeneratedNever();
         b.Property(m => m.ListId).HasColumnName("list_id");
         b.Property(m => m.ContactId).HasColumnName("contact_id");
-        b.Property(m => m.EmailSnapshot).HasColumnName("email_snapshot").HasMaxLength(254);
-        b.Property(m => m.SourceObjectKey).HasColumnName("source_object_key").HasMaxLength(256);
+        b.Property(m => m.EmailSnapshot).HasColumnName("email_snapshot").HasMaxLength(MailingLimits.MaxEmailLength);
+        b.Property(m => m.SourceObjectKey).HasColumnName("source_object_key").HasMaxLength(MailingLimits.MaxSourceObjectKeyLength);
         b.Property(m => m.Metadata).HasColumnName("metadata");
         b.Property(m => m.Active).HasColumnName("active");
         b.Property(m => m.RemovedAt).HasColumnName("removed_at");
@@ -117,9 +117,9 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<CampaignE
     {
         b.ToTable("mailing_campaigns");
         b.HasKey(c => new { c.ClientId, c.Id });
-        b.Property(c => c.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(c => c.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(c => c.Id).HasColumnName("id").ValueGeneratedNever();
-        b.Property(c => c.Name).HasColumnName("name").HasMaxLength(500);
+        b.Property(c => c.Name).HasColumnName("name").HasMaxLength(MailingLimits.MaxNameLength);
         b.Property(c => c.Channel).HasColumnName("channel").HasMaxLength(16);
         b.Property(c => c.Stream).HasColumnName("stream").HasMaxLength(16);
         b.Property(c => c.SubjectTemplate).HasColumnName("subject_template");
@@ -129,12 +129,12 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<CampaignE
         b.Property(c => c.EndAt).HasColumnName("end_at");
         b.Property(c => c.WindowFrom).HasColumnName("window_from");
         b.Property(c => c.WindowTo).HasColumnName("window_to");
-        b.Property(c => c.DefaultTimeZone).HasColumnName("default_time_zone").HasMaxLength(64);
+        b.Property(c => c.DefaultTimeZone).HasColumnName("default_time_zone").HasMaxLength(MailingLimits.MaxTimeZoneLength);
         b.Property(c => c.MessagesPerSecond).HasColumnName("messages_per_second");
-        b.Property(c => c.CorrelationId).HasColumnName("correlation_id").HasMaxLength(200);
+        b.Property(c => c.CorrelationId).HasColumnName("correlation_id").HasMaxLength(MailingLimits.MaxCorrelationIdLength);
         b.Property(c => c.Metadata).HasColumnName("metadata");
         b.Property(c => c.Status).HasColumnName("status").HasMaxLength(16);
-        b.Property(c => c.StatusReason).HasColumnName("status_reason").HasMaxLength(2000);
+        b.Property(c => c.StatusReason).HasColumnName("status_reason").HasMaxLength(MailingLimits.MaxDiagnosticTextLength);
         b.Property(c => c.StartedAt).HasColumnName("started_at");
         b.Property(c => c.FinishedAt).HasColumnName("finished_at");
         b.Property(c => c.CreatedAt).HasColumnName("created_at");
@@ -160,21 +160,21 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryE
     {
         b.ToTable("mailing_deliveries");
         b.HasKey(d => new { d.ClientId, d.Id });
-        b.Property(d => d.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(d => d.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(d => d.Id).HasColumnName("id").ValueGeneratedNever();
         b.Property(d => d.CampaignId).HasColumnName("campaign_id");
         b.Property(d => d.ContactId).HasColumnName("contact_id");
-        b.Property(d => d.Recipient).HasColumnName("recipient").HasMaxLength(254);
-        b.Property(d => d.RecipientDomain).HasColumnName("recipient_domain").HasMaxLength(254);
+        b.Property(d => d.Recipient).HasColumnName("recipient").HasMaxLength(MailingLimits.MaxEmailLength);
+        b.Property(d => d.RecipientDomain).HasColumnName("recipient_domain").HasMaxLength(MailingLimits.MaxEmailLength);
         b.Property(d => d.Stream).HasColumnName("stream").HasMaxLength(16);
         b.Property(d => d.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(100);
         b.Property(d => d.Status).HasColumnName("status").HasMaxLength(16);
         b.Property(d => d.Attempts).HasColumnName("attempts");
         b.Property(d => d.NextAttemptAt).HasColumnName("next_attempt_at");
         b.Property(d => d.LeaseToken).HasColumnName("lease_token");
-        b.Property(d => d.LastError).HasColumnName("last_error").HasMaxLength(2000);
+        b.Property(d => d.LastError).HasColumnName("last_error").HasMaxLength(MailingLimits.MaxDiagnosticTextLength);
         b.Property(d => d.Transport).HasColumnName("transport").HasMaxLength(64);
-        b.Property(d => d.ProviderMessageId).HasColumnName("provider_message_id").HasMaxLength(256);
+        b.Property(d => d.ProviderMessageId).HasColumnName("provider_message_id").HasMaxLength(MailingLimits.MaxProviderIdLength);
         b.Property(d => d.DispatchedAt).HasColumnName("dispatched_at");
         b.Property(d => d.DeliveredAt).HasColumnName("delivered_at");
         b.Property(d => d.BouncedAt).HasColumnName("bounced_at");

@@ -35,20 +35,20 @@ internal sealed class DeliveryEventConfiguration : IEntityTypeConfiguration<Deli
     {
         b.ToTable("mailing_delivery_events");
         b.HasKey(e => new { e.ClientId, e.Id });
-        b.Property(e => e.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(e => e.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(e => e.Id).HasColumnName("id").ValueGeneratedNever();
-        b.Property(e => e.Provider).HasColumnName("provider").HasMaxLength(64);
-        b.Property(e => e.ProviderEventId).HasColumnName("provider_event_id").HasMaxLength(256);
+        b.Property(e => e.Provider).HasColumnName("provider").HasMaxLength(MailingLimits.MaxProviderNameLength);
+        b.Property(e => e.ProviderEventId).HasColumnName("provider_event_id").HasMaxLength(MailingLimits.MaxProviderIdLength);
         b.Property(e => e.EventType).HasColumnName("event_type").HasMaxLength(32);
         b.Property(e => e.OccurredAt).HasColumnName("occurred_at");
         b.Property(e => e.ReceivedAt).HasColumnName("received_at");
-        b.Property(e => e.ProviderMessageId).HasColumnName("provider_message_id").HasMaxLength(256);
+        b.Property(e => e.ProviderMessageId).HasColumnName("provider_message_id").HasMaxLength(MailingLimits.MaxProviderIdLength);
         b.Property(e => e.DeliveryId).HasColumnName("delivery_id");
         b.Property(e => e.CampaignId).HasColumnName("campaign_id");
-        b.Property(e => e.Recipient).HasColumnName("recipient").HasMaxLength(254);
+        b.Property(e => e.Recipient).HasColumnName("recipient").HasMaxLength(MailingLimits.MaxEmailLength);
         b.Property(e => e.RejectReason).HasColumnName("reject_reason").HasMaxLength(32);
-        b.Property(e => e.Description).HasColumnName("description").HasMaxLength(2000);
-        b.Property(e => e.MtaResponse).HasColumnName("mta_response").HasMaxLength(2000);
+        b.Property(e => e.Description).HasColumnName("description").HasMaxLength(MailingLimits.MaxDiagnosticTextLength);
+        b.Property(e => e.MtaResponse).HasColumnName("mta_response").HasMaxLength(MailingLimits.MaxDiagnosticTextLength);
         b.Property(e => e.Payload).HasColumnName("payload");
 
         // A provider retrying its webhook reports the same event id again: stored once.

@@ -10,14 +10,19 @@ namespace Mailing.Store.EfCore.Events;
 
 /// <summary>
 /// The EF Core delivery event store. Lifetime: scoped, sharing the scope's <typeparamref name="TContext"/>.
-/// A batch is deduplicated against itself and the stored events, inserted in one statement batch (falling back to
-/// one insert per event when a concurrent writer stored one of them first), then projected per delivery with an
-/// optimistic update (<c>WHERE lock_version = @read</c>) that re-reads and retries when another writer got there first.
+/// A batch is deduplicated against itself and the stored events, then stored and projected. On PostgreSQL that is two
+/// statements per batch (<see cref="PostgresEventStatements"/>): the rows as arrays with <c>ON CONFLICT DO NOTHING</c>,
+/// and one update folding the events into their deliveries under row locks. On SQLite (one writer at a time) the
+/// rows go in one statement batch (one insert per event when a concurrent writer stored one of them first), and each
+/// delivery is projected with an optimistic update (<c>WHERE lock_version = @read</c>) that re-reads and retries when
+/// another writer got there first.
 /// </summary>
 internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliveryEventStore
     where TContext : DbContext
 {
     private const int MaxProjectionAttempts = 200;
+
+    private readonly StoreDialect _dialect = StoreDialect.For(db);
 
     private DbSet<DeliveryEventEntity> Events => db.Set<DeliveryEventEntity>();
 
@@ -33,24 +38,37 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             return results;
         }
 
-        // Duplicates: of an earlier event of this batch, or of a stored one.
+        // Duplicates: of an earlier event of this batch, or of a stored one. PostgreSQL finds the stored ones as it inserts
+        // (ON CONFLICT DO NOTHING), so only those it left out are read back; SQLite reads them first.
         var firstOfKey = new Dictionary<(string, string), int>();
-        var providers = events.Select(e => e.Provider!).Distinct().ToList();
-        var eventIds = events.Select(e => e.ProviderEventId!).Distinct().ToList();
-        var stored = (await Events.AsNoTracking()
-                .Where(e => e.ClientId == clientId && providers.Contains(e.Provider) && eventIds.Contains(e.ProviderEventId))
-                .Select(e => new { e.Provider, e.ProviderEventId, e.Id, e.DeliveryId, e.Recipient })
-                .ToListAsync(cancellationToken).ConfigureAwait(false))
-            .ToDictionary(e => (e.Provider, e.ProviderEventId));
+        var stored = _dialect.BindsArrays
+            ? []
+            : await StoredAsync(clientId, [.. events.Select(e => (e.Provider!, e.ProviderEventId!))], cancellationToken).ConfigureAwait(false);
 
         // Deliveries, by id and by provider message id, of this client only.
         var deliveryIds = events.Where(e => e.DeliveryId is not null).Select(e => e.DeliveryId!.Value).Distinct().ToList();
         var messageIds = events.Where(e => e.DeliveryId is null && e.ProviderMessageId is not null).Select(e => e.ProviderMessageId!).Distinct().ToList();
-        var deliveries = await Deliveries.AsNoTracking()
-            .Where(d => d.ClientId == clientId && (deliveryIds.Contains(d.Id) || (d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))))
-            .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        var byId = deliveries.ToDictionary(d => d.Id);
+        // Two lookups, each on its own index (one OR over both columns would scan the client's deliveries).
+        var deliveries = new List<LinkedDelivery>();
+        if (deliveryIds.Count > 0)
+        {
+            deliveries.AddRange(_dialect.BindsArrays
+                ? await PostgresEventStatements.FindDeliveriesAsync(db, StoreTables.Of(db), clientId, "id", deliveryIds.ToArray(), cancellationToken).ConfigureAwait(false)
+                : await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && deliveryIds.Contains(d.Id))
+                    .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        if (messageIds.Count > 0)
+        {
+            deliveries.AddRange(_dialect.BindsArrays
+                ? await PostgresEventStatements.FindDeliveriesAsync(db, StoreTables.Of(db), clientId, "provider_message_id", messageIds.ToArray(), cancellationToken).ConfigureAwait(false)
+                : await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))
+                    .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        var byId = deliveries.DistinctBy(d => d.Id).ToDictionary(d => d.Id);
         var byMessageId = deliveries.Where(d => d.ProviderMessageId is not null).GroupBy(d => d.ProviderMessageId!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
@@ -93,24 +111,27 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
                 row.Recipient ?? delivery?.Recipient, delivery is null ? null : StoredEnum<MessageStream>.Parse(delivery.Stream));
         }
 
-        var inserted = await InsertAsync(fresh.Select(f => f.Row).ToList(), cancellationToken).ConfigureAwait(false);
-        foreach (var (index, row, _) in fresh)
+        var rows = fresh.Select(f => f.Row).ToList();
+        var inserted = _dialect.BindsArrays
+            ? await PostgresEventStatements.InsertAsync(db, StoreTables.Of(db), rows, cancellationToken).ConfigureAwait(false)
+            : await InsertAsync(rows, cancellationToken).ConfigureAwait(false);
+        var lost = fresh.Where(f => !inserted.Contains(f.Row.Id)).ToList();
+        if (lost.Count > 0)
         {
-            if (!inserted.Contains(row.Id))
+            // Another writer stored these first (or, on PostgreSQL, an earlier batch did): duplicates of the stored event.
+            var winners = await StoredAsync(clientId, [.. lost.Select(f => (f.Row.Provider, f.Row.ProviderEventId))], cancellationToken).ConfigureAwait(false);
+            foreach (var (index, row, _) in lost)
             {
-                var winner = await Events.AsNoTracking()
-                    .Where(e => e.ClientId == clientId && e.Provider == row.Provider && e.ProviderEventId == row.ProviderEventId)
-                    .Select(e => new { e.Id, e.DeliveryId }).SingleAsync(cancellationToken).ConfigureAwait(false);
-                results[index] = results[index] with { Outcome = DeliveryEventOutcome.Duplicate, EventId = winner.Id, DeliveryId = winner.DeliveryId };
+                var winner = winners[(row.Provider, row.ProviderEventId)];
+                results[index] = new StoredEventResult(DeliveryEventOutcome.Duplicate, winner.Id, winner.DeliveryId, winner.Recipient, null);
             }
         }
 
-        var toProject = fresh.Where(f => project && f.Delivery is not null && inserted.Contains(f.Row.Id))
-            .GroupBy(f => f.Delivery!.Id)
-            .Select(g => (g.Key, Events: g.Select(f => (StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList()));
-        foreach (var (deliveryId, applied) in toProject)
+        if (project)
         {
-            await ProjectAsync(clientId, deliveryId, applied, now, cancellationToken).ConfigureAwait(false);
+            var applied = fresh.Where(f => f.Delivery is not null && inserted.Contains(f.Row.Id))
+                .Select(f => new ProjectedEvent(f.Delivery!.Id, StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList();
+            await ProjectAsync(clientId, applied, now, cancellationToken).ConfigureAwait(false);
         }
 
         return results;
@@ -140,7 +161,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             .Select(d => new { d.Id, d.CampaignId, d.ProviderMessageId })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         var linked = 0;
-        var now = DateTimeOffset.UtcNow;
+        var applied = new List<ProjectedEvent>();
         foreach (var delivery in deliveries)
         {
             var mine = orphans.Where(o => o.ProviderMessageId == delivery.ProviderMessageId).ToList();
@@ -150,16 +171,14 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             var changed = await Events.Where(e => e.ClientId == clientId && eventIds.Contains(e.Id) && e.DeliveryId == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(e => e.DeliveryId, delivery.Id).SetProperty(e => e.CampaignId, delivery.CampaignId), cancellationToken)
                 .ConfigureAwait(false);
-            if (changed == 0)
+            if (changed > 0)
             {
-                continue;
+                linked += changed;
+                applied.AddRange(mine.Select(o => new ProjectedEvent(delivery.Id, StoredEnum<DeliveryEventType>.Parse(o.EventType), o.OccurredAt)));
             }
-
-            linked += changed;
-            await ProjectAsync(clientId, delivery.Id, [.. mine.Select(o => (StoredEnum<DeliveryEventType>.Parse(o.EventType), o.OccurredAt))], now, cancellationToken)
-                .ConfigureAwait(false);
         }
 
+        await ProjectAsync(clientId, applied, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         return linked;
     }
 
@@ -178,8 +197,36 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
     public async Task<DeliveryProjection?> FindProjectionAsync(string clientId, Guid deliveryId, CancellationToken cancellationToken) =>
         await ReadProjectionAsync(clientId, deliveryId, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>The stored events with these (provider, provider event id) keys.</summary>
+    private async Task<Dictionary<(string Provider, string ProviderEventId), StoredKey>> StoredAsync(
+        string clientId, IReadOnlyCollection<(string Provider, string ProviderEventId)> keys, CancellationToken cancellationToken)
+    {
+        var providers = keys.Select(k => k.Provider).Distinct().ToList();
+        var eventIds = keys.Select(k => k.ProviderEventId).Distinct().ToList();
+        var rows = await Events.AsNoTracking()
+            .Where(e => e.ClientId == clientId && providers.Contains(e.Provider) && eventIds.Contains(e.ProviderEventId))
+            .Select(e => new StoredKey(e.Provider, e.ProviderEventId, e.Id, e.DeliveryId, e.Recipient))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(e => (e.Provider, e.ProviderEventId));
+    }
+
+    /// <summary>Folds stored events into their deliveries' projections: one statement on PostgreSQL, else delivery by delivery.</summary>
+    private async Task ProjectAsync(string clientId, List<ProjectedEvent> applied, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_dialect.BindsArrays)
+        {
+            await PostgresEventStatements.ProjectAsync(db, StoreTables.Of(db), clientId, applied, now, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var delivery in applied.GroupBy(e => e.DeliveryId))
+        {
+            await ProjectOneAsync(clientId, delivery.Key, [.. delivery.Select(e => (e.Type, e.At))], now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Folds the events into the delivery's projection: read, fold, write if the version is unchanged, else again.</summary>
-    private async Task ProjectAsync(
+    private async Task ProjectOneAsync(
         string clientId, Guid deliveryId, IReadOnlyList<(DeliveryEventType Type, DateTimeOffset At)> applied, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -326,5 +373,6 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
         MtaResponse = e.MtaResponse,
     };
 
-    private sealed record LinkedDelivery(Guid Id, Guid CampaignId, string Recipient, string Stream, string? ProviderMessageId);
+    private sealed record StoredKey(string Provider, string ProviderEventId, Guid Id, Guid? DeliveryId, string? Recipient);
+
 }

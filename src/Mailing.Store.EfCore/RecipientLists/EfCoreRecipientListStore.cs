@@ -282,10 +282,5 @@ internal sealed class EfCoreRecipientListStore<TContext>(
         where l.ClientId == scope.ClientId && l.Audience == scope.Audience && l.Key == listKey
         select m;
 
-    /// <summary>Now, truncated to whole microseconds: the precision every supported database keeps.</summary>
-    private DateTimeOffset Now()
-    {
-        var utc = time.GetUtcNow();
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
-    }
+    private DateTimeOffset Now() => StoreClock.Now(time);
 }

@@ -29,9 +29,9 @@ internal sealed class SuppressionConfiguration : IEntityTypeConfiguration<Suppre
     {
         b.ToTable("mailing_suppressions");
         b.HasKey(s => new { s.ClientId, s.Id });
-        b.Property(s => s.ClientId).HasColumnName("client_id").HasMaxLength(128);
+        b.Property(s => s.ClientId).HasColumnName("client_id").HasMaxLength(MailingLimits.MaxClientIdLength);
         b.Property(s => s.Id).HasColumnName("id").ValueGeneratedNever();
-        b.Property(s => s.Address).HasColumnName("address").HasMaxLength(254);
+        b.Property(s => s.Address).HasColumnName("address").HasMaxLength(MailingLimits.MaxEmailLength);
         b.Property(s => s.Scope).HasColumnName("scope").HasMaxLength(16);
         b.Property(s => s.Stream).HasColumnName("stream").HasMaxLength(16);
         b.Property(s => s.Reason).HasColumnName("reason").HasMaxLength(32);

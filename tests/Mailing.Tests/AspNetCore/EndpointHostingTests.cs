@@ -52,9 +52,38 @@ public sealed class EndpointHostingTests
     }
 
     [Fact]
-    public async Task Map_returns_the_route_group_so_the_host_can_add_conventions()
+    public async Task Invalid_endpoint_options_fail_the_start_listing_every_error()
     {
-        await using var host = await Host.StartAsync(mapped: group => group.AddEndpointFilter((_, _) => ValueTask.FromResult<object?>(Results.StatusCode(418))));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => Host.StartAsync(services => services.AddMailing().AddEndpoints(o =>
+        {
+            o.ClientIdClaimType = " ";
+            o.MaxMembershipRequestBodySize = 0;
+            o.TemporaryDirectory = "relative/folder";
+        })));
+
+        Assert.Equal(3, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains(nameof(MailingEndpointOptions.ClientIdClaimType), StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains(nameof(MailingEndpointOptions.MaxMembershipRequestBodySize), StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains(nameof(MailingEndpointOptions.TemporaryDirectory), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Endpoint_options_configured_without_AddEndpoints_are_checked_when_the_endpoints_are_mapped()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            Host.StartAsync(services => services.Configure<MailingEndpointOptions>(o => o.MaxMembershipRequestBodySize = -1)));
+
+        Assert.Contains(nameof(MailingEndpointOptions.MaxMembershipRequestBodySize), Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Map_returns_a_convention_builder_so_the_host_can_add_conventions_to_every_endpoint()
+    {
+        await using var host = await Host.StartAsync(mapped: endpoints =>
+        {
+            Assert.IsNotAssignableFrom<RouteGroupBuilder>(endpoints);
+            endpoints.AddEndpointFilter((_, _) => ValueTask.FromResult<object?>(Results.StatusCode(418)));
+        });
 
         var response = await host.Client("client_id=acme").GetAsync(new Uri("/api/recipient-lists", UriKind.Relative), TestContext.Current.CancellationToken);
 
@@ -90,7 +119,7 @@ public sealed class EndpointHostingTests
 
         private Host(WebApplication app, TempSqliteFile database) => (_app, _database) = (app, database);
 
-        public static async Task<Host> StartAsync(Action<IServiceCollection>? services = null, Action<RouteGroupBuilder>? mapped = null)
+        public static async Task<Host> StartAsync(Action<IServiceCollection>? services = null, Action<IEndpointConventionBuilder>? mapped = null)
         {
             var database = new TempSqliteFile();
             var builder = WebApplication.CreateSlimBuilder();
@@ -105,11 +134,20 @@ public sealed class EndpointHostingTests
                 await scope.ServiceProvider.GetRequiredService<IMailingStoreInitializer>().InitializeAsync(TestContext.Current.CancellationToken);
             }
 
-            app.UseAuthentication();
-            var group = app.MapMailingEndpoints();
-            mapped?.Invoke(group);
-            await app.StartAsync(TestContext.Current.CancellationToken);
-            return new Host(app, database);
+            var host = new Host(app, database);
+            try
+            {
+                app.UseAuthentication();
+                var endpoints = app.MapMailingEndpoints();
+                mapped?.Invoke(endpoints);
+                await app.StartAsync(TestContext.Current.CancellationToken);
+                return host;
+            }
+            catch
+            {
+                await host.DisposeAsync();
+                throw;
+            }
         }
 
         /// <summary>A client whose requests authenticate with the given "type=value" claims (none: anonymous).</summary>

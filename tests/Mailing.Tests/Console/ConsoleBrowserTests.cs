@@ -10,7 +10,7 @@ namespace Mailing.Tests.Console;
 /// The sample on a real loopback port, driven by Debian's headless Chromium through Playwright: what an operator does
 /// in the console. The tests save screenshots of the main pages (docs/screenshots when MAILING_UPDATE_SCREENSHOTS=1).
 /// </summary>
-public sealed class ConsoleBrowserTests : IAsyncLifetime
+public sealed partial class ConsoleBrowserTests : IAsyncLifetime
 {
     private const float Timeout = 20_000;
 

@@ -404,6 +404,32 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retry_failed_sends_again_without_flipping_the_delivery_terminal_flag_back()
+    {
+        await ContactsAsync(1, "vip");
+        Transport.Answer = _ => new TransportResult.Permanent("400 invalid phone");
+        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        await DrainAsync();
+        var failed = Assert.Single((await Campaigns(s => s.ListDeliveriesAsync(Client, campaign.Id, DeliveryStatus.Failed, cancellationToken: Ct))).Items);
+        Assert.True((await ProjectionAsync(failed.Id)).Terminal);
+
+        Transport.Answer = _ => new TransportResult.Accepted("ok");
+        await Campaigns(s => s.RetryFailedAsync(Client, campaign.Id, Ct));
+        Assert.True((await ProjectionAsync(failed.Id)).Terminal);
+        await DrainAsync();
+
+        Assert.Equal(2, Transport.Handed.Count);
+        Assert.True((await ProjectionAsync(failed.Id)).Terminal);
+    }
+
+    private async Task<DeliveryProjection> ProjectionAsync(Guid deliveryId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<IDeliveryEventStore>().FindProjectionAsync(Client, deliveryId, Ct))!;
+    }
+
+    [Fact]
     public async Task A_sender_that_dies_mid_batch_leaves_its_deliveries_to_another_after_the_lease_with_the_same_keys()
     {
         await ContactsAsync(30, "vip");

@@ -10,7 +10,7 @@ namespace Mailing.Tests.Dispatch;
 
 /// <summary>
 /// The pipeline with the built-in HTTP transport against a real Kestrel provider on 127.0.0.1 that fails in the
-/// ways seed 002 warns of: every delivery ends sent or failed with its error, none is lost or sent twice, and
+/// ways real providers do: every delivery ends sent or failed with its error, none is lost or sent twice, and
 /// the dispatcher keeps running. Real time here: the transport's resilience pipeline (timeouts, retry delays)
 /// runs on the host's clock, so the dispatcher's retry delays are made short instead.
 /// </summary>

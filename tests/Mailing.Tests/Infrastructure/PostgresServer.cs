@@ -85,11 +85,41 @@ public sealed class PostgresServer : IAsyncDisposable
                 await RunAsync("chown", ["postgres:postgres", data], asUser: null);
             }
 
-            var cluster = new Cluster(bin, data, FreePort(), asPostgres);
-            await cluster.RunToolAsync("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
-            var settings = $"-p {cluster.Port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
-            await cluster.RunToolAsync("pg_ctl", ["-D", data, "-l", Path.Combine(data, "server.log"), "-o", settings, "-w", "-t", "60", "start"]);
-            return cluster;
+            await new Cluster(bin, data, 0, asPostgres).RunToolAsync(
+                "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]);
+
+            // Each cluster has its own folder (and socket in it), and a port the system handed out free. Another test
+            // process (two test projects run at once) may bind that port between the probe and the server's start:
+            // then the start fails and is tried again on another port.
+            var log = Path.Combine(data, "server.log");
+            for (var attempt = 1; ; attempt++)
+            {
+                var cluster = new Cluster(bin, data, FreePort(), asPostgres);
+                var settings = $"-p {cluster.Port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+                var logged = File.Exists(log) ? new FileInfo(log).Length : 0;
+                try
+                {
+                    await cluster.RunToolAsync("pg_ctl", ["-D", data, "-l", log, "-o", settings, "-w", "-t", "60", "start"]);
+                    return cluster;
+                }
+                catch (InvalidOperationException) when (attempt < 5 && CouldNotBind(log, logged))
+                {
+                    // The port was taken meanwhile and the server did not start: try another one.
+                }
+            }
+        }
+
+        /// <summary>Whether the server wrote, past <paramref name="offset"/> of its log, that it could not bind its port.</summary>
+        private static bool CouldNotBind(string log, long offset)
+        {
+            if (!File.Exists(log))
+            {
+                return false;
+            }
+
+            using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            reader.BaseStream.Seek(offset, SeekOrigin.Begin);
+            return reader.ReadToEnd().Contains("could not bind", StringComparison.Ordinal);
         }
 
         private int Port => port;

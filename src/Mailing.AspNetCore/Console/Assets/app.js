@@ -6,6 +6,7 @@ const PAGE = 50;
 const numberFormat = new Intl.NumberFormat();
 const DELIVERY_STATUSES = ['queued', 'deferred', 'sending', 'sent', 'failed', 'expired', 'cancelled', 'suppressed'];
 const OPEN_STATUSES = ['queued', 'deferred', 'sending'];
+const STREAMS = ['bulk', 'operational', 'transactional'];
 const TABS = [
   { id: 'upcoming', label: 'Drafts & scheduled', statuses: ['draft', 'scheduled'] },
   { id: 'sending', label: 'Sending & paused', statuses: ['sending', 'paused'] },
@@ -44,7 +45,7 @@ function append(el, children) {
 
 const fmt = n => (n === null || n === undefined ? '—' : numberFormat.format(n));
 const when = iso => (iso ? new Date(iso).toLocaleString() : '—');
-const badge = status => h('span', { class: `badge ${status}`, dataset: { testid: 'status' } }, status);
+const badge = status => h('span', { class: `badge ${status}`, dataset: { testid: 'status' } }, status.replaceAll('_', ' '));
 const audience = () => (document.getElementById('audience').value.trim() || 'default');
 
 function toLocalInput(iso) {
@@ -55,11 +56,37 @@ function toLocalInput(iso) {
 }
 
 const fromLocalInput = value => (value ? new Date(value).toISOString() : null);
+const input = (name, value, attrs = {}) => h('input', { name, value: value ?? '', ...attrs });
+// Options are values, or [value, label] pairs.
+const select = (name, value, options) => h('select', { name }, options.map(o => [].concat(o)).map(([v, label = v]) => h('option', { value: v, selected: v === value }, label)));
 const splitList = text => text.split(/[,\n]/).map(s => s.trim()).filter(Boolean);
 
 function debounce(fn, ms) {
   let timer;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+// A labelled form field with a place for what the server says about it (data-for: the control's name, as the API names
+// the field). The label alone names the control; the hint describes it.
+function field(label, control, { hint, wide } = {}) {
+  control.setAttribute('aria-label', label);
+  return h('label', { class: `field${wide ? ' wide' : ''}` }, label, control, hint ? h('span', { class: 'hint' }, hint) : null,
+    h('span', { class: 'field-error', dataset: { for: control.name } }));
+}
+
+// Shows a refused request's field errors next to their fields (and clears the old ones); how many found their field.
+function showFieldErrors(form, error) {
+  for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
+  for (const el of form.querySelectorAll('.invalid')) el.classList.remove('invalid');
+  let placed = 0;
+  for (const [key, messages] of Object.entries(error?.problem?.errors || {})) {
+    const slot = form.querySelector(`.field-error[data-for="${CSS.escape(key)}"]`) || form.querySelector(`.field-error[data-for="${CSS.escape(key.split('[')[0])}"]`);
+    if (!slot) continue;
+    slot.textContent = [].concat(messages).join(' ');
+    slot.parentElement.querySelector(`[name="${CSS.escape(slot.dataset.for)}"]`)?.classList.add('invalid');
+    placed++;
+  }
+  return placed;
 }
 
 // ---- the API -------------------------------------------------------------------------------------
@@ -157,7 +184,7 @@ async function route() {
     else if (section === 'lists') await listPage(current, parts.slice(1).join('/'), params);
     else if (section === 'contacts' && parts.length === 1) await contactsPage(current, params);
     else if (section === 'contacts') await contactPage(current, parts[1]);
-    else if (section === 'suppressions') suppressionsPage();
+    else if (section === 'suppressions') await suppressionsPage(current, params);
     else render(h('h1', {}, 'Not found'), h('p', {}, 'There is no such page. ', h('a', { href: '#/campaigns' }, 'Go to the campaigns.')));
   } catch (error) {
     if (!current.alive) return;
@@ -398,17 +425,19 @@ async function campaignPage(current, id) {
 }
 
 function deliveryRows(d) {
+  const events = h('div', { dataset: { testid: 'delivery-events' }, 'aria-live': 'polite' });
   const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colSpan: 6 },
     h('dl', { class: 'facts' },
       [['Delivery', d.id], ['Contact', h('a', { href: `#/contacts/${d.contactId}` }, d.contactId)], ['Attempts', fmt(d.attempts)],
         ['Next attempt', when(d.nextAttemptAt)], ['Last error', d.lastError || '—'], ['Transport', d.transport || '—'],
         ['Provider message id', d.providerMessageId || '—'], ['Idempotency key', d.idempotencyKey], ['Created', when(d.createdAt)]]
         .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-    // Delivery events (seed 001) are not stored yet: their timeline goes here once the event store exists.
-    h('p', { class: 'muted placeholder panel', dataset: { testid: 'events-placeholder' } }, 'Provider events (delivered, bounced, opened…) will be listed here once delivery events are recorded.')));
+    h('h3', {}, 'Events'), events));
   const toggle = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', onclick: () => {
     detail.hidden = !detail.hidden;
     toggle.setAttribute('aria-expanded', String(!detail.hidden));
+    // Read each time the row opens, so a reopened row shows events reported since.
+    if (!detail.hidden) loadEvents(d, events);
   } }, d.recipient);
   return [h('tr', {},
     h('td', {}, toggle),
@@ -417,6 +446,29 @@ function deliveryRows(d) {
     h('td', { class: 'hide-narrow' }, d.lastError || ''),
     h('td', { class: 'hide-narrow' }, when(d.sentAt)),
     h('td', { class: 'hide-narrow' }, when(d.updatedAt))), detail];
+}
+
+// A delivery's events, oldest first: what the pipeline and the provider reported, with the reasons they gave.
+async function loadEvents(d, into) {
+  set(into, h('p', { class: 'muted' }, 'Loading events…'));
+  try {
+    const events = await api('GET', `/campaigns/${d.campaignId}/deliveries/${d.id}/events`);
+    set(into, events.length
+      ? h('div', { class: 'table-wrap' }, h('table', { dataset: { testid: 'events' } },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Event'), h('th', { class: 'hide-narrow' }, 'Provider'), h('th', {}, 'Reason and details'))),
+        h('tbody', {}, events.map(e => h('tr', {},
+          h('td', { title: `received ${when(e.receivedAt)}` }, when(e.timestamp)),
+          h('td', {}, badge(e.type)),
+          h('td', { class: 'hide-narrow' }, e.provider),
+          h('td', { class: 'details' },
+            e.rejectReason ? h('div', {}, `reason: ${e.rejectReason.replaceAll('_', ' ')}`) : null,
+            e.description ? h('div', {}, e.description) : null,
+            e.mtaResponse ? h('code', {}, e.mtaResponse) : null,
+            e.rejectReason || e.description || e.mtaResponse ? null : h('span', { class: 'muted' }, '—')))))))
+      : h('p', { class: 'muted' }, 'No events yet.'));
+  } catch (error) {
+    set(into, h('p', { class: 'field-error' }, `The events could not be read: ${error.message}`));
+  }
 }
 
 function drawChart(points, bucket) {
@@ -466,17 +518,10 @@ async function composePage(current, id) {
     return;
   }
   const c = existing || { channel: 'email', stream: 'bulk', audience: {} };
-  const field = (label, control, hint, wide) => {
-    // The label alone names the control; the hint describes it.
-    control.setAttribute('aria-label', label);
-    return h('label', { class: `field${wide ? ' wide' : ''}` }, label, control, hint ? h('span', { class: 'hint' }, hint) : null, h('span', { class: 'field-error', dataset: { for: control.name } }));
-  };
-  const input = (name, value, attrs = {}) => h('input', { name, value: value ?? '', ...attrs });
-  const select = (name, value, options) => h('select', { name }, options.map(o => h('option', { value: o, selected: o === value }, o)));
 
   const name = input('name', c.name, { required: true, maxlength: '500' });
   const channel = select('channel', c.channel, ['email', 'sms', 'webhook']);
-  const stream = select('stream', c.stream, ['bulk', 'operational', 'transactional']);
+  const stream = select('stream', c.stream, STREAMS);
   const subject = input('subjectTemplate', c.subjectTemplate, { placeholder: 'Hello {{ contact.name }}' });
   const body = h('textarea', { name: 'bodyTemplate', required: true }, c.bodyTemplate || '');
   const startAt = input('startAt', toLocalInput(c.startAt), { type: 'datetime-local' });
@@ -571,14 +616,7 @@ async function composePage(current, id) {
   }
 
   function showErrors(error) {
-    for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
-    for (const el of form.querySelectorAll('.invalid')) el.classList.remove('invalid');
-    const errors = error.problem?.errors || {};
-    let placed = 0;
-    for (const [key, messages] of Object.entries(errors)) {
-      const slot = form.querySelector(`.field-error[data-for="${CSS.escape(key)}"]`) || form.querySelector(`.field-error[data-for="${CSS.escape(key.split('[')[0])}"]`);
-      if (slot) { slot.textContent = [].concat(messages).join(' '); slot.previousElementSibling?.classList?.add('invalid'); placed++; }
-    }
+    const placed = showFieldErrors(form, error);
     showBanner(error.status === 409 ? `Refused: ${error.message}` : (placed ? 'Some fields need attention.' : error.message));
   }
 
@@ -629,10 +667,10 @@ async function composePage(current, id) {
   }
 
   const form = h('form', { class: 'grid', novalidate: true, onsubmit: e => { e.preventDefault(); submit('save').catch(() => {}); } },
-    field('Name', name, null, true),
-    field('Channel', channel), field('Stream', stream, 'transactional mail never waits behind bulk'),
-    field('Subject', subject, 'Liquid: {{ contact.name }}, {{ contact.attributes.plan }}', true),
-    field('Body', body, null, true),
+    field('Name', name, { wide: true }),
+    field('Channel', channel), field('Stream', stream, { hint: 'transactional mail never waits behind bulk' }),
+    field('Subject', subject, { hint: 'Liquid: {{ contact.name }}, {{ contact.attributes.plan }}', wide: true }),
+    field('Body', body, { wide: true }),
     h('fieldset', { class: 'wide' }, h('legend', {}, 'Audience'),
       h('div', { class: 'grid' },
         h('div', { class: 'field' }, h('span', {}, 'Lists (any of)'), listFilter, listPick, h('span', { class: 'field-error', dataset: { for: 'audience.lists' } })),
@@ -643,9 +681,9 @@ async function composePage(current, id) {
       count),
     h('fieldset', { class: 'wide' }, h('legend', {}, 'Schedule'),
       h('div', { class: 'grid' },
-        field('Start at', startAt, 'your local time; empty: a draft'), field('End at', endAt, 'nothing is sent after it'),
-        field('Send window from', windowFrom, "recipient's local time"), field('Send window to', windowTo),
-        field('Default time zone', timeZone, 'for contacts without one'), field('Messages per second', rate, 'empty: no throttle'))),
+        field('Start at', startAt, { hint: 'your local time; empty: a draft' }), field('End at', endAt, { hint: 'nothing is sent after it' }),
+        field('Send window from', windowFrom, { hint: "recipient's local time" }), field('Send window to', windowTo),
+        field('Default time zone', timeZone, { hint: 'for contacts without one' }), field('Messages per second', rate, { hint: 'empty: no throttle' }))),
     h('fieldset', { class: 'wide' }, h('legend', {}, 'Preview for one contact'),
       h('div', { class: 'row' }, previewEmail, h('button', { type: 'button', onclick: preview }, 'Save and preview')), previewOut),
     h('div', { class: 'row wide' },
@@ -738,20 +776,18 @@ async function contactsPage(current, params) {
 
 async function contactPage(current, id) {
   const c = await api('GET', `/contacts/${encodeURIComponent(id)}`, { query: scoped() });
-  const input = (name, value, attrs = {}) => h('input', { name, value: value ?? '', ...attrs });
-  const field = (label, control, wide) => h('label', { class: `field${wide ? ' wide' : ''}` }, label, control, h('span', { class: 'field-error', dataset: { for: control.name } }));
   const email = input('email', c.email, { type: 'email' });
   const phone = input('phone', c.phone);
   const name = input('name', c.name);
   const timeZone = input('timeZone', c.timeZone, { placeholder: 'Europe/Moscow' });
   const tags = input('tags', (c.tags || []).join(', '));
-  const status = h('select', { name: 'status' }, ['active', 'unsubscribed', 'suppressed'].map(s => h('option', { value: s, selected: s === c.status }, s)));
+  const status = select('status', c.status, ['active', 'unsubscribed', 'suppressed']);
   const externalId = input('externalId', c.externalId);
   const attributes = h('textarea', { name: 'attributes' }, JSON.stringify(c.attributes || {}, null, 2));
 
   async function save(e) {
     e.preventDefault();
-    for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
+    showFieldErrors(form, null);
     let attrs;
     try { attrs = JSON.parse(attributes.value || '{}'); } catch { form.querySelector('[data-for="attributes"]').textContent = 'Not valid JSON.'; return; }
     try {
@@ -760,10 +796,7 @@ async function contactPage(current, id) {
         tags: splitList(tags.value), attributes: attrs, status: status.value, externalId: externalId.value.trim() || null } });
       showBanner('Saved.', 'info');
     } catch (error) {
-      for (const [key, messages] of Object.entries(error.problem?.errors || {})) {
-        const slot = form.querySelector(`.field-error[data-for="${CSS.escape(key.split('[')[0])}"]`);
-        if (slot) slot.textContent = [].concat(messages).join(' ');
-      }
+      showFieldErrors(form, error);
       showBanner(error.message);
     }
   }
@@ -776,7 +809,7 @@ async function contactPage(current, id) {
   const form = h('form', { class: 'grid', onsubmit: save },
     field('Email', email), field('Phone', phone), field('Name', name), field('Time zone', timeZone),
     field('Tags (comma-separated)', tags), field('Status', status), field('External id', externalId),
-    field('Attributes (JSON object)', attributes, true),
+    field('Attributes (JSON object)', attributes, { wide: true }),
     h('div', { class: 'row wide' }, h('button', { type: 'submit', class: 'primary' }, 'Save'), h('button', { type: 'button', class: 'danger', onclick: remove }, 'Delete')));
   render(h('h1', {}, c.name || c.email || c.phone), h('p', {}, h('a', { href: '#/contacts' }, '← Contacts'), ' · ', h('span', { class: 'muted' }, `id ${c.id} · created ${when(c.createdAt)}`)),
     h('div', { class: 'panel' }, form));
@@ -784,12 +817,117 @@ async function contactPage(current, id) {
 
 // ---- suppressions --------------------------------------------------------------------------------
 
-function suppressionsPage() {
-  // Suppressions (seed 001: address, domain or address+stream, with a reason and an expiry) are built separately;
-  // this page lists and edits them once their API exists.
+const SUPPRESSION_SCOPES = [['address', 'Address, every stream'], ['address_stream', 'Address, one stream'], ['domain', 'Whole domain']];
+const SUPPRESSION_REASONS = ['manual', 'hard_bounce', 'complaint', 'unsubscribe', 'policy', 'invalid_recipient'];
+
+const scopeText = s => (s.scope === 'address_stream' ? `address · ${s.stream}` : s.scope);
+
+// Suppressions belong to the client, not to an audience: the audience field does not apply here. The list is the API's
+// creation order; "Find" shows the rules of one address, and for an email address also its domain's.
+async function suppressionsPage(current, params) {
+  const results = h('div');
+  const heading = h('div', { class: 'row baseline' });
+  const q = input('q', params.get('q') || '', { type: 'search', placeholder: 'alice@example.com or example.com', 'aria-label': 'Find an address or domain' });
+  const finder = h('form', { class: 'row finder', role: 'search', onsubmit: e => { e.preventDefault(); go(`#/suppressions?q=${encodeURIComponent(q.value.trim())}`); } },
+    q, h('button', { type: 'submit', class: 'primary' }, 'Find'));
+
+  async function show(term) {
+    const domain = term.includes('@') ? term.slice(term.lastIndexOf('@') + 1) : null;
+    const table = pagedTable(current, {
+      testid: 'suppressions',
+      columns: [{ label: 'Address or domain' }, { label: 'Scope', narrow: true }, { label: 'Reason' }, { label: 'Source', narrow: true }, { label: 'Expires', narrow: true }, { label: 'Created', narrow: true }, { label: 'Action' }],
+      fetchPage: term ? () => findSuppressions([term, domain]) : cursor => api('GET', '/suppressions', { query: { cursor, limit: PAGE } }),
+      empty: term ? (domain ? `Neither ${term} nor ${domain} is suppressed.` : `${term} is not suppressed.`) : 'No suppressions: every address gets mail.',
+      row: s => h('tr', { dataset: { address: s.address } },
+        h('td', { class: 'address' }, s.address, h('div', { class: 'muted show-narrow' }, scopeText(s))),
+        h('td', { class: 'hide-narrow' }, scopeText(s)),
+        h('td', {}, badge(s.reason)),
+        h('td', { class: 'hide-narrow' }, s.source || '—'),
+        h('td', { class: 'hide-narrow' }, s.expiresAt ? [when(s.expiresAt), new Date(s.expiresAt) <= new Date() ? ' (expired)' : null] : 'never'),
+        h('td', { class: 'hide-narrow' }, when(s.createdAt)),
+        h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${s.address}`, onclick: () => remove(s.address) }, 'Remove'))),
+    });
+    set(heading, h('h2', {}, term ? `Suppressions of ${term}` : 'All suppressions'),
+      term ? h('a', { href: '#/suppressions' }, 'Show all') : h('span', { class: 'muted' }, 'oldest first'));
+    set(results, table.element);
+    await table.load();
+  }
+
+  async function remove(address) {
+    if (!confirm(`Lift every suppression of ${address}? Mail to it is sent again.`)) return;
+    clearBanner();
+    try {
+      await api('DELETE', `/suppressions/${encodeURIComponent(address)}`);
+      const rows = [...results.querySelectorAll('tr[data-address]')].filter(row => row.dataset.address === address);
+      // The keyboard's place moves to the next row's button (or the search field) instead of being lost with the row.
+      (rows[rows.length - 1]?.nextElementSibling?.querySelector('button') || q).focus();
+      for (const row of rows) row.remove();
+      showBanner(`${address} is no longer suppressed.`, 'info');
+    } catch (error) {
+      showBanner(error.message);
+    }
+  }
+
+  const address = input('address', '', { placeholder: 'alice@example.com or example.com', autocomplete: 'off' });
+  const scope = select('scope', 'address', SUPPRESSION_SCOPES);
+  const stream = select('stream', 'bulk', STREAMS);
+  const reason = select('reason', 'manual', SUPPRESSION_REASONS);
+  const expiresAt = input('expiresAt', '', { type: 'datetime-local' });
+  const streamChoice = () => { stream.disabled = scope.value !== 'address_stream'; };
+  scope.addEventListener('change', streamChoice);
+  // Typing a domain picks the domain scope and an address an address scope; the operator may still choose otherwise.
+  address.addEventListener('input', () => {
+    const isAddress = address.value.includes('@');
+    if (isAddress && scope.value === 'domain') scope.value = 'address';
+    else if (!isAddress && address.value.includes('.') && scope.value !== 'domain') scope.value = 'domain';
+    streamChoice();
+  });
+  streamChoice();
+
+  async function add(e) {
+    e.preventDefault();
+    clearBanner();
+    const value = address.value.trim();
+    if (!value) {
+      showFieldErrors(form, { problem: { errors: { address: ['Enter an email address or a domain.'] } } });
+      address.focus();
+      return;
+    }
+    try {
+      const saved = await api('PUT', `/suppressions/${encodeURIComponent(value)}`, { body: {
+        scope: scope.value, stream: scope.value === 'address_stream' ? stream.value : null, reason: reason.value, expiresAt: fromLocalInput(expiresAt.value) } });
+      showFieldErrors(form, null);
+      address.value = '';
+      expiresAt.value = '';
+      // The new rule is last in creation order: show its address's rules rather than the first page.
+      history.pushState(null, '', `#/suppressions?q=${encodeURIComponent(saved.address)}`);
+      q.value = saved.address;
+      await show(saved.address);
+      showBanner(`${saved.address} is suppressed (${scopeText(saved)}, ${saved.reason.replaceAll('_', ' ')}).`, 'info');
+    } catch (error) {
+      showFieldErrors(form, error);
+      showBanner(error.status === 409 ? `Refused: ${error.message}` : error.message);
+    }
+  }
+
+  const form = h('form', { class: 'grid three', novalidate: true, onsubmit: add },
+    field('Address or domain', address), field('Scope', scope), field('Stream', stream),
+    field('Reason', reason), field('Expires', expiresAt, { hint: 'your local time; empty: never' }),
+    h('div', { class: 'row wide' }, h('button', { type: 'submit', class: 'primary' }, 'Suppress')));
+
   render(h('h1', {}, 'Suppressions'),
-    h('div', { class: 'panel placeholder', dataset: { testid: 'suppressions-placeholder' } },
-      h('p', {}, 'Suppressions are not recorded yet. Until they are, an unsubscribed or suppressed contact (see Contacts) is skipped when a campaign sends.')));
+    h('p', { class: 'muted' }, 'No mail goes to these addresses and domains, in any audience. Hard bounces, complaints and unsubscribes add them by themselves.'),
+    h('div', { class: 'panel' }, h('h2', { class: 'first' }, 'Add a suppression'), form),
+    h('div', { class: 'row spread' }, heading, finder),
+    results);
+  await show(params.get('q') || '');
+}
+
+// The rules stored under each of the addresses (a 404 is "none").
+async function findSuppressions(addresses) {
+  const found = await Promise.all(addresses.filter(Boolean).map(a =>
+    api('GET', `/suppressions/${encodeURIComponent(a)}`).catch(error => { if (error.status === 404) return []; throw error; })));
+  return { items: found.flat(), nextCursor: null };
 }
 
 // ---- start ---------------------------------------------------------------------------------------

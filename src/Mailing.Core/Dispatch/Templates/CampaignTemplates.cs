@@ -19,8 +19,8 @@ internal static partial class CampaignTemplates
 {
     public const string SubjectField = "SubjectTemplate";
     public const string BodyField = "BodyTemplate";
-    public const int MaxSubjectTemplateLength = 2_000;
-    public const int MaxBodyTemplateLength = 256 * 1024;
+    public const int MaxSubjectTemplateLength = MailingLimits.MaxSubjectTemplateLength;
+    public const int MaxBodyTemplateLength = MailingLimits.MaxBodyTemplateLength;
 
     /// <summary>
     /// For email HTML bodies: HTML-encodes merged values (literal template text is left as written) and keeps

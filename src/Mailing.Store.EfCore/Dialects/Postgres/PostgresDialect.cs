@@ -1,5 +1,6 @@
 using Mailing.Store.EfCore.Dialects;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Mailing.Store.EfCore.Dialects.Postgres;
 
@@ -8,6 +9,16 @@ internal sealed class PostgresDialect : StoreDialect
 {
     public static readonly PostgresDialect Instance = new();
 
+    /// <summary>
+    /// The statement taking a transaction-level advisory lock, held until commit or rollback. Every advisory lock
+    /// Mailing takes is named by a text key, bound as <c>@lock_key</c>, that PostgreSQL hashes to the 64-bit lock id.
+    /// </summary>
+    public const string TransactionLockStatement = "SELECT pg_advisory_xact_lock(" + LockId + ")";
+
+    private const string LockId = "hashtextextended(@lock_key, 0)";
+    private const string SessionLockStatement = "SELECT pg_advisory_lock(" + LockId + ")";
+    private const string SessionUnlockStatement = "SELECT pg_advisory_unlock(" + LockId + ")";
+
     /// <summary>The name PostgreSQL hashes to the session advisory lock held while Mailing changes the schema.</summary>
     private const string SchemaLockKey = "mailing-schema";
 
@@ -15,13 +26,15 @@ internal sealed class PostgresDialect : StoreDialect
     {
     }
 
+    public override bool BindsArrays => true;
+
     public override bool WritesOneAtATime => false;
 
     public override bool HasSetBasedMembershipPath => true;
 
-    /// <summary>A transaction-level advisory lock named <paramref name="key"/> (hashed to 64 bits by PostgreSQL).</summary>
+    /// <summary>A transaction-level advisory lock named <paramref name="key"/>.</summary>
     public override Task LockForTransactionAsync(DbContext db, string key, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({key}, 0))", cancellationToken);
+        db.Database.ExecuteSqlRawAsync(TransactionLockStatement, [LockKey(key)], cancellationToken);
 
     // ->> yields the text of strings, numbers and booleans alike.
     public override (string Condition, object NameArgument) JsonTextEquals(string column, int nameArgument, int valueArgument, string name) =>
@@ -58,13 +71,15 @@ internal sealed class PostgresDialect : StoreDialect
     // outlive the session's user, so the lock is released explicitly.
     public override async Task<IAsyncDisposable> LockSchemaAsync(DbContext db, CancellationToken cancellationToken)
     {
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock(hashtextextended({SchemaLockKey}, 0))", cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlRawAsync(SessionLockStatement, [LockKey(SchemaLockKey)], cancellationToken).ConfigureAwait(false);
         return new SessionLock(db);
     }
 
     private sealed class SessionLock(DbContext db) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync() =>
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock(hashtextextended({SchemaLockKey}, 0))").ConfigureAwait(false);
+            await db.Database.ExecuteSqlRawAsync(SessionUnlockStatement, LockKey(SchemaLockKey)).ConfigureAwait(false);
     }
+
+    private static NpgsqlParameter LockKey(string key) => new("lock_key", key);
 }

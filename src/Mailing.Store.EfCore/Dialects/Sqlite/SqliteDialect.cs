@@ -12,6 +12,8 @@ internal sealed class SqliteDialect : StoreDialect
     {
     }
 
+    public override bool BindsArrays => false;
+
     public override bool WritesOneAtATime => true;
 
     public override bool HasSetBasedMembershipPath => false;

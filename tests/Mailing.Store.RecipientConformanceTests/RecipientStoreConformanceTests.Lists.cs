@@ -1,52 +1,10 @@
-using System.Text.Json;
 using Mailing.RecipientLists;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
-namespace Mailing.Tests.Stores;
+namespace Mailing.Conformance;
 
-/// <summary>
-/// The behaviour every recipient-list store must have. Each store runs this suite through a small
-/// subclass; a store is done when its subclass is green. Every test works in a fresh client, so
-/// stores may share one database across tests.
-/// </summary>
-public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetime
+// Recipient lists and their members: upserts, bulk upserts, reconciles and listings.
+public abstract partial class RecipientStoreConformanceTests
 {
-    private ServiceProvider? _services;
-
-    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-
-    protected MailingScope Scope { get; } = MailingScope.ForClient($"client-{Guid.NewGuid():N}");
-
-    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>Registers the store under test.</summary>
-    protected abstract void UseStore(MailingBuilder builder);
-
-    /// <summary>Everything the store holds for one client, as comparable text (rows in a stable order, all columns).</summary>
-    protected abstract Task<string> DumpClientAsync(IServiceProvider services, string clientId);
-
-    public async ValueTask InitializeAsync()
-    {
-        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(Time);
-        UseStore(services.AddMailing(o => o.ItemDetailLimit = 100));
-        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-        await using var scope = _services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<Mailing.Stores.IMailingStoreInitializer>().InitializeAsync(Ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_services is not null)
-        {
-            // Dumping checks the store's invariants (list counters equal the member rows) after every test.
-            await DumpAsync();
-            await _services.DisposeAsync();
-        }
-
-        GC.SuppressFinalize(this);
-    }
-
     // ---- lists ------------------------------------------------------------------------------
 
     [Fact]
@@ -90,13 +48,12 @@ public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetim
     [Fact]
     public async Task Two_clients_use_the_same_list_key_source_key_and_email_without_seeing_each_other()
     {
-        var other = MailingScope.ForClient($"other-{Guid.NewGuid():N}");
         await Lists(s => s.UpsertMemberAsync(Scope, "shared", Member("k1", "ann@example.com"), Definition("mine"), Ct));
-        await Lists(s => s.UpsertMemberAsync(other, "shared", Member("k1", "ann@example.com"), Definition("theirs"), Ct));
-        await Lists(s => s.UpsertMemberAsync(other, "shared", Member("k2", "bob@example.com"), cancellationToken: Ct));
+        await Lists(s => s.UpsertMemberAsync(OtherClient, "shared", Member("k1", "ann@example.com"), Definition("theirs"), Ct));
+        await Lists(s => s.UpsertMemberAsync(OtherClient, "shared", Member("k2", "bob@example.com"), cancellationToken: Ct));
 
         var mine = await Lists(s => s.FindListAsync(Scope, "shared", Ct));
-        var theirs = await Lists(s => s.FindListAsync(other, "shared", Ct));
+        var theirs = await Lists(s => s.FindListAsync(OtherClient, "shared", Ct));
         var myMembers = await Lists(s => s.ListMembersAsync(Scope, "shared", cancellationToken: Ct));
 
         Assert.Equal(("mine", 1L), (mine!.Type, mine.ActiveMemberCount));
@@ -108,12 +65,11 @@ public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetim
     [Fact]
     public async Task The_same_list_key_in_two_audiences_names_two_lists()
     {
-        var students = Scope with { Audience = "students" };
         await Lists(s => s.UpsertListAsync(Scope, "k", Definition("a"), Ct));
-        await Lists(s => s.UpsertListAsync(students, "k", Definition("b"), Ct));
+        await Lists(s => s.UpsertListAsync(OtherAudience, "k", Definition("b"), Ct));
 
         Assert.Equal("a", (await Lists(s => s.FindListAsync(Scope, "k", Ct)))!.Type);
-        Assert.Equal("b", (await Lists(s => s.FindListAsync(students, "k", Ct)))!.Type);
+        Assert.Equal("b", (await Lists(s => s.FindListAsync(OtherAudience, "k", Ct)))!.Type);
     }
 
     [Fact]
@@ -124,7 +80,7 @@ public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetim
             await Lists(s => s.UpsertListAsync(Scope, key, Definition("t"), Ct));
         }
 
-        await Lists(s => s.UpsertListAsync(MailingScope.ForClient($"x-{Guid.NewGuid():N}"), "aa", Definition("t"), Ct));
+        await Lists(s => s.UpsertListAsync(OtherClient, "aa", Definition("t"), Ct));
 
         var first = await Lists(s => s.ListListsAsync(Scope, null, 2, Ct));
         var second = await Lists(s => s.ListListsAsync(Scope, first.NextCursor, 2, Ct));
@@ -637,30 +593,4 @@ public abstract partial class RecipientListStoreConformanceTests : IAsyncLifetim
     {
         await Assert.ThrowsAsync<MailingNotFoundException>(() => Lists(s => s.ListMembersAsync(Scope, "nope", cancellationToken: Ct)));
     }
-
-    // ---- helpers ----------------------------------------------------------------------------
-
-    protected async Task<T> Lists<T>(Func<IRecipientListService, Task<T>> action)
-    {
-        await using var scope = _services!.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<IRecipientListService>());
-    }
-
-    protected Task<MembershipChangeResult> Bulk(string key, IReadOnlyList<MemberInput> members) =>
-        Lists(s => s.UpsertMembersAsync(Scope, key, members.ToAsyncEnumerable(), cancellationToken: Ct));
-
-    protected Task<MembershipChangeResult> Reconcile(string key, IReadOnlyList<MemberInput> members, bool removeAbsent, bool dryRun = false) =>
-        Lists(s => s.ReconcileAsync(Scope, key, members.ToAsyncEnumerable(), new ReconcileOptions(dryRun, removeAbsent), cancellationToken: Ct));
-
-    protected async Task<string> DumpAsync()
-    {
-        await using var scope = _services!.CreateAsyncScope();
-        return await DumpClientAsync(scope.ServiceProvider, Scope.ClientId);
-    }
-
-    protected static RecipientListDefinition Definition(string type, string? name = null, string? metadata = null) =>
-        new(type, name, metadata is null ? null : JsonDocument.Parse(metadata).RootElement);
-
-    protected static MemberInput Member(string? key, string email, string? metadata = null) =>
-        new(key, email, null, metadata is null ? null : JsonDocument.Parse(metadata).RootElement);
 }
