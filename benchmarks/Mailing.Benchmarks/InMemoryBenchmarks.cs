@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Mailing.Store.EfCore.RecipientLists;
+using Mailing.RecipientLists.StoreKit;
 using Mailing.Stores;
 
 namespace Mailing.Benchmarks;
@@ -18,18 +18,18 @@ public class InMemoryDiffBenchmarks
     private const int Members = 1_000_000;
     private MemberWrite[] _snapshot = null!;
     private MemberWrite[] _shuffled = null!;
-    private Dictionary<string, MembershipRules.Row> _current = null!;
+    private Dictionary<string, MembershipRow> _current = null!;
     private Dictionary<string, Guid> _contacts = null!;
-    private MembershipRules.Row[] _rows = null!;
+    private MembershipRow[] _rows = null!;
     private string[] _rowEmails = null!;
-    private Dictionary<string, MembershipRules.Row> _rowsByEmail = null!;
+    private Dictionary<string, MembershipRow> _rowsByEmail = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         var onePercent = Members / 100;
         _contacts = new Dictionary<string, Guid>(Members + onePercent, StringComparer.Ordinal);
-        _current = new Dictionary<string, MembershipRules.Row>(Members, StringComparer.Ordinal);
+        _current = new Dictionary<string, MembershipRow>(Members, StringComparer.Ordinal);
         for (var i = 0; i < Members + onePercent; i++)
         {
             _contacts[$"user{i}@example.com"] = Guid.CreateVersion7();
@@ -38,7 +38,7 @@ public class InMemoryDiffBenchmarks
         for (var i = 0; i < Members; i++)
         {
             var key = $"submission:{i:D8}";
-            _current[key] = new MembershipRules.Row(Guid.CreateVersion7(), key, _contacts[$"user{i}@example.com"], $"user{i}@example.com", "{}", true, false);
+            _current[key] = new MembershipRow(Guid.CreateVersion7(), key, _contacts[$"user{i}@example.com"], $"user{i}@example.com", "{}", true, false);
         }
 
         // The list's rows in key order, each with its contact's address, as the database returns them.
@@ -81,12 +81,12 @@ public class InMemoryDiffBenchmarks
             }
 
             var ordered = run.Ordered!;
-            var candidates = ordered.Screen(chunk, run.Results);
+            var candidates = run.Screen(chunk);
 
             // The store's part: the rows with the chunk's keys (a range of the key index), one per candidate.
             for (var i = 0; i < candidates.Count; i++)
             {
-                var key = candidates[i].SourceObjectKey!;
+                var key = candidates[i].SourceObjectKey;
                 while (rowAt < _rows.Length && string.CompareOrdinal(_rows[rowAt].SourceObjectKey, key) < 0)
                 {
                     rowAt++;
@@ -111,7 +111,7 @@ public class InMemoryDiffBenchmarks
             {
                 if (!settled[i])
                 {
-                    ordered.Open(candidates[i], _rowsByEmail.TryGetValue(candidates[i].NormalizedEmail!, out var h) ? h.SourceObjectKey : null);
+                    ordered.Open(candidates[i], _rowsByEmail.TryGetValue(candidates[i].NormalizedEmail, out var h) ? h.SourceObjectKey : null);
                 }
             }
 
@@ -124,7 +124,7 @@ public class InMemoryDiffBenchmarks
                     var row = _rows[at];
                     if (ordered.RepeatsEmail(item, settled: true, heldKey: null))
                     {
-                        run.Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email!));
+                        run.Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email));
                         continue;
                     }
 
@@ -133,15 +133,15 @@ public class InMemoryDiffBenchmarks
                     continue;
                 }
 
-                MembershipRules.Row? held = _rowsByEmail.TryGetValue(item.NormalizedEmail!, out var h) ? h : null;
+                MembershipRow? held = _rowsByEmail.TryGetValue(item.NormalizedEmail, out var h) ? h : null;
                 if (ordered.RepeatsEmail(item, settled: false, held?.SourceObjectKey))
                 {
-                    run.Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email!));
+                    run.Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email));
                     continue;
                 }
 
-                var contactId = _contacts.TryGetValue(item.NormalizedEmail!, out var id) ? id : (Guid?)null;
-                var byKey = at < 0 ? (MembershipRules.Row?)null : _rows[at];
+                var contactId = _contacts.TryGetValue(item.NormalizedEmail, out var id) ? id : (Guid?)null;
+                var byKey = at < 0 ? (MembershipRow?)null : _rows[at];
                 var decided = MembershipRules.DecideByKey(item, contactId, byKey);
                 run.Results.Add(item.Index, item.SourceObjectKey, decided.Outcome, contactId, decided.Error);
             }
@@ -174,8 +174,8 @@ public class InMemoryDiffBenchmarks
 
             foreach (var item in run.Screen(chunk))
             {
-                var contactId = _contacts.TryGetValue(item.NormalizedEmail!, out var id) ? id : (Guid?)null;
-                MembershipRules.Row? row = _current.TryGetValue(item.SourceObjectKey!, out var found) ? found : null;
+                var contactId = _contacts.TryGetValue(item.NormalizedEmail, out var id) ? id : (Guid?)null;
+                MembershipRow? row = _current.TryGetValue(item.SourceObjectKey, out var found) ? found : null;
                 var verdict = MembershipRules.DecideByKey(item, contactId, row);
                 run.Results.Add(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error);
             }

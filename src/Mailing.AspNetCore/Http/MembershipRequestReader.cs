@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -6,24 +5,6 @@ using Mailing.AspNetCore.RecipientLists;
 using Microsoft.AspNetCore.Http;
 
 namespace Mailing.AspNetCore.Http;
-
-/// <summary>
-/// A bulk-upsert or reconcile request whose members are read while the store consumes them, so
-/// a snapshot of any size never sits in memory.
-/// </summary>
-internal sealed class MembershipRequest(ListBody? list, bool dryRun, bool removeAbsent, IAsyncEnumerable<MemberInput> members, IAsyncDisposable? spool)
-    : IAsyncDisposable
-{
-    public ListBody? List { get; } = list;
-
-    public bool DryRun { get; } = dryRun;
-
-    public bool RemoveAbsent { get; } = removeAbsent;
-
-    public IAsyncEnumerable<MemberInput> Members { get; } = members;
-
-    public ValueTask DisposeAsync() => spool?.DisposeAsync() ?? ValueTask.CompletedTask;
-}
 
 /// <summary>
 /// Reads <see cref="MembershipRequest"/>s from <c>application/json</c> (<c>{list?, members: [...], dryRun, removeAbsent}</c>,
@@ -70,7 +51,7 @@ internal static class MembershipRequestReader
         var spool = await SpoolAsync(body, request.ContentLength, folder, cancellationToken).ConfigureAwait(false);
         try
         {
-            var layout = await ScanAsync(spool, MembersPropertyName(options), cancellationToken).ConfigureAwait(false);
+            var layout = await MembershipBodyScanner.ScanAsync(spool, MembersPropertyName(options), cancellationToken).ConfigureAwait(false);
             var header = await ReadHeaderAsync(spool, layout, options, cancellationToken).ConfigureAwait(false);
             var members = layout.Members is { } range ? ReadArray(spool, range, options, cancellationToken) : null;
             return new MembershipRequest(
@@ -86,7 +67,6 @@ internal static class MembershipRequestReader
             throw;
         }
     }
-
 
     private static bool QueryFlag(IQueryCollection query, string name) =>
         query[name].ToString() is not { Length: > 0 } value ? false
@@ -124,197 +104,10 @@ internal static class MembershipRequestReader
         }
     }
 
-    /// <summary>Where the members array and the other top-level properties sit in the spooled body.</summary>
-    private sealed class Layout
-    {
-        public (long Start, long End)? Members { get; set; }
-
-        public bool SawMembers { get; set; }
-
-        public List<(long Start, long End)> Others { get; } = [];
-    }
-
-    /// <summary>Walks the body's tokens once, recording byte ranges; the members array is skipped, not parsed.</summary>
-    private static async Task<Layout> ScanAsync(Spool spool, string membersName, CancellationToken cancellationToken)
-    {
-        var layout = new Layout();
-        var scan = new ScanState(membersName);
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            spool.Stream.Position = 0;
-            var filled = 0;
-            long offset = 0;
-            var readerState = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            while (true)
-            {
-                if (filled == buffer.Length)
-                {
-                    if (buffer.Length >= MemberItemReader.MaxMemberBytes)
-                    {
-                        var field = !scan.InMembers ? "body" : $"members[{(scan.Depth > 2 ? scan.MembersSeen - 1 : scan.MembersSeen)}]";
-                        throw new RequestBodyException(field, $"'{field}' holds a JSON value of more than {MemberItemReader.MaxMemberBytes} bytes.");
-                    }
-
-                    // One token larger than the buffer: grow it.
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, filled).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var read = await spool.Stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                filled += read;
-                var consumed = Scan(buffer.AsSpan(0, filled), isFinalBlock: read == 0, ref readerState, offset, scan, layout);
-                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
-                filled -= consumed;
-                offset += consumed;
-                if (read == 0)
-                {
-                    break;
-                }
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new RequestBodyException("body", $"The request body is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}).");
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        if (!scan.SawObject)
-        {
-            throw new RequestBodyException("body", "The request body must be a JSON object.");
-        }
-
-        return layout;
-    }
-
-    private sealed class ScanState(string membersName)
-    {
-        public string MembersName { get; } = membersName;
-
-        public bool SawObject { get; set; }
-
-        public int Depth { get; set; }
-
-        public bool InMembers { get; set; }
-
-        /// <summary>Elements of the members array begun so far.</summary>
-        public int MembersSeen { get; set; }
-
-        public long PropertyStart { get; set; } = -1;
-
-        public long ValueStart { get; set; }
-
-        public JsonTokenType ValueToken { get; set; }
-    }
-
-    private static int Scan(ReadOnlySpan<byte> data, bool isFinalBlock, ref JsonReaderState readerState, long offset, ScanState scan, Layout layout)
-    {
-        var reader = new Utf8JsonReader(data, isFinalBlock, readerState);
-        while (reader.Read())
-        {
-            if (scan.InMembers && scan.Depth == 2 && reader.TokenType != JsonTokenType.EndArray)
-            {
-                scan.MembersSeen++;
-            }
-
-            var start = offset + reader.TokenStartIndex;
-            var end = offset + reader.BytesConsumed;
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                    if (scan.Depth == 0)
-                    {
-                        if (reader.TokenType != JsonTokenType.StartObject)
-                        {
-                            throw new RequestBodyException("body", "The request body must be a JSON object.");
-                        }
-
-                        scan.SawObject = true;
-                    }
-                    else if (scan.Depth == 1)
-                    {
-                        scan.ValueStart = start;
-                        scan.ValueToken = reader.TokenType;
-                    }
-
-                    scan.Depth++;
-                    break;
-                case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                    scan.Depth--;
-                    if (scan.Depth == 1)
-                    {
-                        EndValue(scan, layout, end);
-                    }
-
-                    break;
-                case JsonTokenType.PropertyName when scan.Depth == 1:
-                    scan.PropertyStart = start;
-                    scan.InMembers = reader.ValueTextEquals(scan.MembersName)
-                        || string.Equals(PropertyName(ref reader), scan.MembersName, StringComparison.OrdinalIgnoreCase);
-                    break;
-                case JsonTokenType.PropertyName:
-                    break;
-                default:
-                    if (scan.Depth == 1)
-                    {
-                        // A scalar value of a top-level property.
-                        scan.ValueStart = start;
-                        scan.ValueToken = reader.TokenType;
-                        EndValue(scan, layout, end);
-                    }
-
-                    break;
-            }
-        }
-
-        readerState = reader.CurrentState;
-        return (int)reader.BytesConsumed;
-    }
-
-    private static string PropertyName(ref Utf8JsonReader reader)
-    {
-        try
-        {
-            return reader.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw new RequestBodyException("body", "A property name of the request body is not valid UTF-8 text.");
-        }
-    }
-
-    private static void EndValue(ScanState scan, Layout layout, long end)
-    {
-        if (!scan.InMembers)
-        {
-            layout.Others.Add((scan.PropertyStart, end));
-            return;
-        }
-
-        scan.InMembers = false;
-        if (layout.SawMembers)
-        {
-            throw new RequestBodyException("members", "The members property appears more than once.");
-        }
-
-        layout.SawMembers = true;
-        layout.Members = scan.ValueToken switch
-        {
-            JsonTokenType.StartArray => (scan.ValueStart, end),
-            JsonTokenType.Null => null,
-            _ => throw new RequestBodyException("members", "members must be a JSON array of member objects."),
-        };
-    }
-
     private sealed record Header(ListBody? List, bool DryRun, bool RemoveAbsent);
 
     /// <summary>Reads every property but the members into one small object, with the host's JSON options.</summary>
-    private static async Task<Header> ReadHeaderAsync(Spool spool, Layout layout, JsonSerializerOptions options, CancellationToken cancellationToken)
+    private static async Task<Header> ReadHeaderAsync(Spool spool, MembershipBodyScanner.Layout layout, JsonSerializerOptions options, CancellationToken cancellationToken)
     {
         var size = layout.Others.Sum(r => r.End - r.Start) + layout.Others.Count + 2;
         if (size > MaxHeaderBytes)
@@ -353,5 +146,4 @@ internal static class MembershipRequestReader
             throw new RequestBodyException(field, $"'{field}' has the wrong JSON type or is malformed.");
         }
     }
-
 }

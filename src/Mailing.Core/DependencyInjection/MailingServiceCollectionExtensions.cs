@@ -32,6 +32,7 @@ public static class MailingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailingOptions>, MailingOptionsCrossFieldValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<IRecipientListService, RecipientListService>();
+        services.TryAddSingleton<Mailing.RecipientLists.StoreKit.MembershipKit>();
         services.TryAddScoped<IContactService, ContactService>();
         services.TryAddScoped<AudienceService>();
         services.TryAddScoped<IAudienceService>(sp => sp.GetRequiredService<AudienceService>());

@@ -1,3 +1,4 @@
+using Mailing.RecipientLists.StoreKit;
 using Mailing.Store.EfCore.Dialects;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
@@ -15,9 +16,9 @@ internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTime
     private const int MaxAttempts = 5;
 
     /// <summary>Returns normalized email → contact id; a dry run leaves contacts it would create out.</summary>
-    public async Task<Dictionary<string, Guid>> ResolveAsync(IReadOnlyList<MemberWrite> items, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, Guid>> ResolveAsync(IReadOnlyList<ValidMember> items, CancellationToken cancellationToken)
     {
-        var emails = items.Select(i => i.NormalizedEmail!).Distinct(StringComparer.Ordinal).ToList();
+        var emails = items.Select(i => i.NormalizedEmail).Distinct(StringComparer.Ordinal).ToList();
         for (var attempt = 1; ; attempt++)
         {
             var query = db.Set<ContactEntity>().Where(c => c.ClientId == scope.ClientId && c.Audience == scope.Audience
@@ -31,7 +32,7 @@ internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTime
 
             foreach (var item in items)
             {
-                if (!byEmail.TryGetValue(item.NormalizedEmail!, out var contact))
+                if (!byEmail.TryGetValue(item.NormalizedEmail, out var contact))
                 {
                     contact = new ContactEntity
                     {
@@ -45,7 +46,7 @@ internal sealed class ContactResolver(DbContext db, MailingScope scope, DateTime
                         UpdatedAt = now,
                     };
                     db.Add(contact);
-                    byEmail[item.NormalizedEmail!] = contact;
+                    byEmail[item.NormalizedEmail] = contact;
                 }
                 else if (item.Name is not null && contact.Name != item.Name)
                 {

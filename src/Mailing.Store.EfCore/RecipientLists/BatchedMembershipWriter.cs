@@ -1,3 +1,4 @@
+using Mailing.RecipientLists.StoreKit;
 using Mailing.Store.EfCore.Contacts;
 using Mailing.Store.EfCore.Entities;
 using Mailing.Stores;
@@ -7,13 +8,6 @@ using Microsoft.EntityFrameworkCore;
 #pragma warning disable CA1309
 
 namespace Mailing.Store.EfCore.RecipientLists;
-
-/// <summary>Applies a run's member items and removals; one implementation per database strategy.</summary>
-internal interface IMembershipWriter
-{
-    /// <summary>Applies (or, in a dry run, only judges) every item, then removes absent members when asked; reports into the run.</summary>
-    Task ApplyAsync(MembershipRun run, IAsyncEnumerable<MemberWrite> members, CancellationToken cancellationToken);
-}
 
 /// <summary>
 /// The portable path (SQLite, and PostgreSQL for small requests): 500 items at a time, a query for
@@ -60,26 +54,28 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 
     private async Task ApplyChunkAsync(MembershipRun run, ContactResolver contacts, MemberWrite[] chunk, CancellationToken cancellationToken)
     {
-        if (run.StaysOrdered(chunk) && run.ListId is { } listId)
-        {
-            await ApplyOrderedChunkAsync(run, run.Ordered!, listId, contacts, chunk, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
+        var ordered = run.StaysOrdered(chunk);
         var candidates = run.Screen(chunk);
         if (candidates.Count == 0)
         {
             return;
         }
 
-        var contactIds = await contacts.ResolveAsync(candidates, cancellationToken).ConfigureAwait(false);
-        var existing = await LoadMembersAsync(run, candidates, contactIds, cancellationToken).ConfigureAwait(false);
-        foreach (var item in candidates)
+        if (ordered && run is { Ordered: { } request, ListId: { } listId })
         {
-            Guid? contactId = contactIds.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
-            var keyRow = existing.ByKey.GetValueOrDefault(item.SourceObjectKey!);
-            var contactRow = contactId is { } cid ? existing.ByContact.GetValueOrDefault(cid) : null;
-            Judge(run, item, contactId, keyRow, contactRow);
+            await ApplyOrderedAsync(run, request, listId, contacts, candidates, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var contactIds = await contacts.ResolveAsync(candidates, cancellationToken).ConfigureAwait(false);
+            var existing = await LoadMembersAsync(run, candidates, contactIds, cancellationToken).ConfigureAwait(false);
+            foreach (var item in candidates)
+            {
+                Guid? contactId = contactIds.TryGetValue(item.NormalizedEmail, out var id) ? id : null;
+                var keyRow = existing.ByKey.GetValueOrDefault(item.SourceObjectKey);
+                var contactRow = contactId is { } cid ? existing.ByContact.GetValueOrDefault(cid) : null;
+                Judge(run, item, contactId, keyRow, contactRow);
+            }
         }
 
         if (!run.Change.DryRun)
@@ -91,102 +87,72 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
     }
 
     /// <summary>
-    /// A chunk of a request in source-key order (see <see cref="OrderedRequest"/>): settled items are
-    /// judged by their row alone; only open items have their contacts resolved.
+    /// The candidates of a chunk of a request in source-key order (see <see cref="OrderedRequest"/>): settled items
+    /// are judged by their row alone; only open items have their contacts resolved.
     /// </summary>
-    private async Task ApplyOrderedChunkAsync(
-        MembershipRun run, OrderedRequest ordered, Guid listId, ContactResolver contacts, MemberWrite[] chunk, CancellationToken cancellationToken)
+    private async Task ApplyOrderedAsync(
+        MembershipRun run, OrderedRequest request, Guid listId, ContactResolver contacts, List<ValidMember> candidates, CancellationToken cancellationToken)
     {
-        var candidates = ordered.Screen(chunk, run.Results);
-        if (candidates.Count == 0)
-        {
-            return;
-        }
-
         var byKey = await LoadByKeyAsync(run, listId, candidates, cancellationToken).ConfigureAwait(false);
-        var keyed = new KeyedRow?[candidates.Count];
-        var settled = new bool[candidates.Count];
-        List<string>? openEmails = null;
-        for (var i = 0; i < candidates.Count; i++)
+        var judged = new List<OrderedCandidate>(candidates.Count);
+        foreach (var item in candidates)
         {
-            var item = candidates[i];
-            keyed[i] = byKey.GetValueOrDefault(item.SourceObjectKey!);
-            settled[i] = OrderedRequest.Settles(item, View(run, keyed[i]?.Row), keyed[i]?.ContactEmail, keyed[i]?.ContactName);
-            if (settled[i])
+            var keyed = byKey.GetValueOrDefault(item.SourceObjectKey);
+            var settled = OrderedRequest.Settles(item, View(run, keyed?.Row), keyed?.ContactEmail, keyed?.ContactName);
+            if (settled)
             {
-                ordered.Settle(item);
+                request.Settle(item);
             }
-            else
-            {
-                (openEmails ??= []).Add(item.NormalizedEmail!);
-            }
+
+            judged.Add(new OrderedCandidate(item, keyed?.Row, settled));
         }
 
         // For open items: the row their address's contact holds in the list, if any.
-        var held = new RecipientListMemberEntity?[candidates.Count];
-        if (openEmails is not null)
+        var open = judged.Where(c => !c.Settled).ToList();
+        if (open.Count > 0)
         {
-            var byEmail = await LoadHeldByEmailAsync(run, listId, openEmails, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < candidates.Count; i++)
+            var byEmail = await LoadHeldByEmailAsync(run, listId, [.. open.Select(c => c.Item.NormalizedEmail)], cancellationToken).ConfigureAwait(false);
+            foreach (var candidate in open)
             {
-                if (!settled[i])
-                {
-                    held[i] = byEmail.GetValueOrDefault(candidates[i].NormalizedEmail!);
-                    ordered.Open(candidates[i], held[i]?.SourceObjectKey);
-                }
+                candidate.Held = byEmail.GetValueOrDefault(candidate.Item.NormalizedEmail);
+                request.Open(candidate.Item, candidate.Held?.SourceObjectKey);
             }
         }
 
-        var repeated = new bool[candidates.Count];
-        var toResolve = new List<MemberWrite>();
-        for (var i = 0; i < candidates.Count; i++)
+        foreach (var candidate in judged)
         {
-            var item = candidates[i];
-            repeated[i] = ordered.RepeatsEmail(item, settled[i], held[i]?.SourceObjectKey);
-            if (!repeated[i] && !settled[i])
-            {
-                toResolve.Add(item);
-            }
+            candidate.Repeated = request.RepeatsEmail(candidate.Item, candidate.Settled, candidate.Held?.SourceObjectKey);
         }
 
         // Resolving may save contacts and clear the change tracker, so rows are attached when staged, after it.
-        var contactIds = toResolve.Count == 0 ? null : await contacts.ResolveAsync(toResolve, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < candidates.Count; i++)
+        var toResolve = judged.Where(c => !c.Repeated && !c.Settled).Select(c => c.Item).ToList();
+        var contactIds = toResolve.Count == 0 ? [] : await contacts.ResolveAsync(toResolve, cancellationToken).ConfigureAwait(false);
+        foreach (var candidate in judged)
         {
-            var item = candidates[i];
-            var keyRow = keyed[i]?.Row;
-            if (repeated[i])
+            var item = candidate.Item;
+            if (candidate.Repeated)
             {
-                run.Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email!));
-                continue;
+                run.Results.Add(item.Index, item.SourceObjectKey, MemberOutcome.DuplicateContact, error: MembershipRules.RepeatedEmail(item.Email));
             }
-
-            if (settled[i])
+            else if (candidate is { Settled: true, KeyRow: { } row })
             {
-                Apply(run, item, keyRow!.ContactId, MembershipRules.DecideByKey(item, keyRow.ContactId, View(run, keyRow)), keyRow);
-                continue;
+                Apply(run, item, row.ContactId, MembershipRules.DecideByKey(item, row.ContactId, View(run, row)), row);
             }
-
-            Guid? contactId = contactIds!.TryGetValue(item.NormalizedEmail!, out var id) ? id : null;
-            Judge(run, item, contactId, keyRow, held[i]?.ContactId == contactId ? held[i] : null);
+            else
+            {
+                Guid? contactId = contactIds.TryGetValue(item.NormalizedEmail, out var id) ? id : null;
+                Judge(run, item, contactId, candidate.KeyRow, candidate.Held?.ContactId == contactId ? candidate.Held : null);
+            }
         }
-
-        if (!run.Change.DryRun)
-        {
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        db.ChangeTracker.Clear();
     }
 
     /// <summary>Judges an item by the rows with its key and held by its contact: deferred, or decided by key.</summary>
-    private void Judge(MembershipRun run, MemberWrite item, Guid? contactId, RecipientListMemberEntity? keyRow, RecipientListMemberEntity? contactRow)
+    private void Judge(MembershipRun run, ValidMember item, Guid? contactId, RecipientListMemberEntity? keyRow, RecipientListMemberEntity? contactRow)
     {
         var byKey = View(run, keyRow);
-        var held = View(run, contactRow) ?? (contactId is { } id ? run.Vacated(id) : null);
-        if (held is not null && MembershipRules.IsDeferred(byKey, held))
+        if (contactId is { } id && (View(run, contactRow) ?? run.Vacated(id)) is { } held && MembershipRules.IsDeferred(byKey, held))
         {
-            run.Deferred.Add(new DeferredItem(item, contactId!.Value, byKey, held.Value));
+            run.Defer(new DeferredItem(item, id, byKey, held));
             return;
         }
 
@@ -198,10 +164,10 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
     /// Two single-table queries rather than a join: right after a large load the statistics still describe
     /// small tables, and a join planned on them can scan the address book once per row.
     /// </remarks>
-    private async Task<Dictionary<string, KeyedRow>> LoadByKeyAsync(MembershipRun run, Guid listId, List<MemberWrite> candidates, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, KeyedRow>> LoadByKeyAsync(MembershipRun run, Guid listId, List<ValidMember> candidates, CancellationToken cancellationToken)
     {
         var clientId = run.Scope.ClientId;
-        var keys = candidates.Select(c => c.SourceObjectKey!).ToList();
+        var keys = candidates.Select(c => c.SourceObjectKey).ToList();
         var rows = await Members.AsNoTracking()
             .Where(m => m.ClientId == clientId && m.ListId == listId && keys.Contains(m.SourceObjectKey))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -252,17 +218,11 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         var rows = run.Change.DryRun
             ? []
             : await Members.Where(m => m.ClientId == run.Scope.ClientId && ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, cancellationToken).ConfigureAwait(false);
-        foreach (var (item, contactId, byKey, held) in run.Deferred)
+        foreach (var deferred in run.Deferred)
         {
-            var verdict = MembershipRules.DecideDeferred(
-                item,
-                contactId,
-                byKey is { } k ? k with { Claimed = run.IsClaimed(k.Id) } : null,
-                held with { Claimed = run.IsClaimed(held.Id) },
-                heldKeyInRequest: run.SeenKey(held.SourceObjectKey),
-                run.Change.RemoveAbsent);
-            Apply(run, item, contactId, verdict, verdict.RowId is { } rowId ? rows.GetValueOrDefault(rowId) : null);
-            if (!run.Change.DryRun && verdict.Outcome is MemberOutcome.Added or MemberOutcome.Updated or MemberOutcome.Reactivated)
+            var (verdict, _) = run.JudgeDeferred(deferred, heldKeyInRequest: run.SeenKey(deferred.Held.SourceObjectKey));
+            Apply(run, deferred.Item, deferred.ContactId, verdict, verdict.RowId is { } rowId ? rows.GetValueOrDefault(rowId) : null);
+            if (!run.Change.DryRun && verdict.Writes)
             {
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -272,11 +232,11 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
     }
 
     /// <summary>Reports a verdict, claims its row and (unless a dry run) stages the change.</summary>
-    private void Apply(MembershipRun run, MemberWrite item, Guid? contactId, MembershipRules.Verdict verdict, RecipientListMemberEntity? row)
+    private void Apply(MembershipRun run, ValidMember item, Guid? contactId, MembershipVerdict verdict, RecipientListMemberEntity? row)
     {
-        if (verdict.Outcome == MemberOutcome.DuplicateContact && run.Change.RejectConflicts)
+        if (verdict is { Outcome: MemberOutcome.DuplicateContact, Error: { } conflict } && run.Change.RejectConflicts)
         {
-            throw new MailingConflictException("Email", verdict.Error!);
+            throw new MailingConflictException("Email", conflict);
         }
 
         run.Results.Add(item.Index, item.SourceObjectKey, verdict.Outcome, contactId, verdict.Error);
@@ -290,18 +250,19 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             run.Claim(rowId);
         }
 
-        if (!run.Change.DryRun && verdict.Outcome is MemberOutcome.Added or MemberOutcome.Updated or MemberOutcome.Reactivated)
+        if (!run.Change.DryRun && verdict.Writes)
         {
-            Stage(run, item, contactId!.Value, verdict.Outcome == MemberOutcome.Added ? null : row);
+            // Outside a dry run every item's contact exists by now (the resolver created the missing ones).
+            Stage(run, item, contactId ?? throw new InvalidOperationException("A member write lacks its contact."), verdict.Outcome == MemberOutcome.Added ? null : row);
         }
     }
 
-    private static MembershipRules.Row? View(MembershipRun run, RecipientListMemberEntity? row) =>
+    private static MembershipRow? View(MembershipRun run, RecipientListMemberEntity? row) =>
         row is null ? null
-        : new MembershipRules.Row(row.Id, row.SourceObjectKey, row.ContactId, row.EmailSnapshot, row.Metadata, row.Active, run.IsClaimed(row.Id));
+        : new MembershipRow(row.Id, row.SourceObjectKey, row.ContactId, row.EmailSnapshot, row.Metadata, row.Active, run.IsClaimed(row.Id));
 
     /// <summary>Adds a new row (<paramref name="row"/> null), or changes the existing one (attaching it when loaded untracked).</summary>
-    private void Stage(MembershipRun run, MemberWrite item, Guid contactId, RecipientListMemberEntity? row)
+    private void Stage(MembershipRun run, ValidMember item, Guid contactId, RecipientListMemberEntity? row)
     {
         if (row is not null && db.Entry(row).State == EntityState.Detached)
         {
@@ -314,18 +275,18 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
             {
                 ClientId = run.Scope.ClientId,
                 Id = Guid.CreateVersion7(run.Now),
-                ListId = run.ListId!.Value,
-                EmailSnapshot = item.Email!,
-                SourceObjectKey = item.SourceObjectKey!,
+                ListId = run.ListId ?? throw new InvalidOperationException("A run that writes has a list."),
+                EmailSnapshot = item.Email,
+                SourceObjectKey = item.SourceObjectKey,
                 Metadata = item.MetadataJson,
                 CreatedAt = run.Now,
             };
             Members.Add(row);
         }
 
-        row.SourceObjectKey = item.SourceObjectKey!;
+        row.SourceObjectKey = item.SourceObjectKey;
         row.ContactId = contactId;
-        row.EmailSnapshot = item.Email!;
+        row.EmailSnapshot = item.Email;
         row.Metadata = item.MetadataJson;
         row.Active = true;
         row.RemovedAt = null;
@@ -334,7 +295,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 
     /// <summary>Loads (tracked) the list's rows matching the chunk's source keys or contacts.</summary>
     private async Task<MemberLookup> LoadMembersAsync(
-        MembershipRun run, List<MemberWrite> candidates, IReadOnlyDictionary<string, Guid> contactIds, CancellationToken cancellationToken)
+        MembershipRun run, List<ValidMember> candidates, IReadOnlyDictionary<string, Guid> contactIds, CancellationToken cancellationToken)
     {
         if (run.ListId is not { } listId)
         {
@@ -342,7 +303,7 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
         }
 
         // Two queries rather than one with "key IN … OR contact IN …", which SQLite answers by scanning the list.
-        var keys = candidates.Select(c => c.SourceObjectKey!).ToList();
+        var keys = candidates.Select(c => c.SourceObjectKey).ToList();
         var contacts = contactIds.Values.Where(id => id != Guid.Empty).Distinct().ToList();
         var list = Members.Where(m => m.ClientId == run.Scope.ClientId && m.ListId == listId);
         var byKey = await ReadAsync(list.Where(m => keys.Contains(m.SourceObjectKey))).ConfigureAwait(false);
@@ -399,6 +360,19 @@ internal sealed class BatchedMembershipWriter(DbContext db) : IMembershipWriter
 
 /// <summary>A row of the list with its contact's current address and name (null when the contact is outside the scope).</summary>
 internal sealed record KeyedRow(RecipientListMemberEntity Row, string? ContactEmail, string? ContactName);
+
+/// <summary>A candidate of a chunk in source-key order, with what the chunk's reads told about it.</summary>
+/// <param name="Item">The item.</param>
+/// <param name="KeyRow">The list's row with its source key, if any.</param>
+/// <param name="Settled">Whether it is settled on that row (see <see cref="OrderedRequest"/>).</param>
+internal sealed record OrderedCandidate(ValidMember Item, RecipientListMemberEntity? KeyRow, bool Settled)
+{
+    /// <summary>For an open item: the row its address's contact holds in the list, if any.</summary>
+    public RecipientListMemberEntity? Held { get; set; }
+
+    /// <summary>Whether an earlier item of the request has its address.</summary>
+    public bool Repeated { get; set; }
+}
 
 /// <summary>The list's existing rows for one chunk, by source key and by contact.</summary>
 internal sealed class MemberLookup

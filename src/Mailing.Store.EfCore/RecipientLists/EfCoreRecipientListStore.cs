@@ -1,3 +1,4 @@
+using Mailing.RecipientLists.StoreKit;
 using Mailing.Store.EfCore.Dialects;
 using Mailing.Store.EfCore.Dialects.Postgres;
 using Mailing.Store.EfCore.Dialects.Sqlite;
@@ -19,7 +20,7 @@ namespace Mailing.Store.EfCore.RecipientLists;
 /// the same list queue up instead of interleaving, and counters move by deltas in that transaction.
 /// </summary>
 internal sealed class EfCoreRecipientListStore<TContext>(
-    TContext db, TimeProvider time, IOptions<MailingOptions> options, IOptions<MailingEntityFrameworkCoreOptions> storeOptions, SqliteWriteGate writeGate)
+    TContext db, TimeProvider time, MembershipKit kit, IOptions<MailingEntityFrameworkCoreOptions> storeOptions, SqliteWriteGate writeGate)
     : IRecipientListStore
     where TContext : DbContext
 {
@@ -129,19 +130,19 @@ internal sealed class EfCoreRecipientListStore<TContext>(
             await LockListAsync(list, cancellationToken).ConfigureAwait(false);
         }
 
-        var run = new MembershipRun(scope, list?.Id, change, now, options.Value.ItemDetailLimit);
+        var run = kit.StartRun(scope, list?.Id, change, now);
         var (writer, items) = await ChooseWriterAsync(members, cancellationToken).ConfigureAwait(false);
         await writer.ApplyAsync(run, items, cancellationToken).ConfigureAwait(false);
 
         if (change.DryRun)
         {
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return ResultOf(list, run);
+            return run.ToResult(list?.ToModel());
         }
 
         await UpdateListAfterRunAsync(list!, run, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return ResultOf(await FindListEntityAsync(scope, listKey, cancellationToken).ConfigureAwait(false), run);
+        return run.ToResult((await FindListEntityAsync(scope, listKey, cancellationToken).ConfigureAwait(false))?.ToModel());
     }
 
     /// <summary>
@@ -181,33 +182,27 @@ internal sealed class EfCoreRecipientListStore<TContext>(
         }
     }
 
-    private static MembershipChangeResult ResultOf(RecipientListEntity? list, MembershipRun run) =>
-        new(list?.ToModel(), run.Change.DryRun, run.Results.Counts, run.Results.Items, run.Results.Summarized);
-
     private async Task UpdateListAfterRunAsync(RecipientListEntity list, MembershipRun run, CancellationToken cancellationToken)
     {
-        var counts = run.Results.Counts;
-        long addedDelta = counts.Added;
-        long activeDelta = counts.Added + counts.Reactivated - counts.Removed;
-        var countersChanged = addedDelta != 0 || activeDelta != 0;
-        if (!countersChanged && !run.Change.Reconcile)
+        var update = run.ListUpdate;
+        if (!update.ChangesCounters && update.Reconcile is null)
         {
             return;
         }
 
-        var status = (counts.HasErrors ? ReconcileStatus.CompletedWithErrors : ReconcileStatus.Succeeded).ToString();
-        var summary = EntityMapping.SerializeCounts(counts);
+        var status = update.Reconcile?.Status.ToString();
+        var summary = update.Reconcile is { } report ? EntityMapping.SerializeCounts(report.Counts) : null;
         await Lists.Where(l => l.ClientId == list.ClientId && l.Id == list.Id).ExecuteUpdateAsync(
             s =>
             {
-                if (countersChanged)
+                if (update.ChangesCounters)
                 {
-                    s.SetProperty(l => l.MemberCount, l => l.MemberCount + addedDelta)
-                     .SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount + activeDelta)
+                    s.SetProperty(l => l.MemberCount, l => l.MemberCount + update.MemberCountDelta)
+                     .SetProperty(l => l.ActiveMemberCount, l => l.ActiveMemberCount + update.ActiveMemberCountDelta)
                      .SetProperty(l => l.UpdatedAt, run.Now);
                 }
 
-                if (run.Change.Reconcile)
+                if (update.Reconcile is not null)
                 {
                     s.SetProperty(l => l.LastReconciledAt, run.Now)
                      .SetProperty(l => l.LastReconcileStatus, status)

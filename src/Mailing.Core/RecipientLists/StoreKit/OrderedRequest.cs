@@ -1,9 +1,9 @@
 using Mailing.Stores;
 
-namespace Mailing.Store.EfCore.RecipientLists;
+namespace Mailing.RecipientLists.StoreKit;
 
 /// <summary>
-/// What the batched path remembers of a request whose items arrive in source-key order (ordinal), the
+/// What a batched store path remembers of a request whose items arrive in source-key order (ordinal), the
 /// common shape of an export. Instead of hashing every key and address it has seen, it keeps the keys
 /// in sorted lists and tells repeats apart with a few facts about the list's rows:
 /// </summary>
@@ -23,10 +23,14 @@ namespace Mailing.Store.EfCore.RecipientLists;
 /// </para>
 /// <para>
 /// The first chunk with an item out of order ends all this: <see cref="HandOver"/> passes what was
-/// seen to the hashing screen, which takes the rest of the request.
+/// seen to the hashing memory, which takes the rest of the request. <see cref="MembershipRun"/> does both.
+/// </para>
+/// <para>
+/// As an <see cref="IRequestMemory"/> it tells repeated source keys at once, and repeated addresses
+/// later, by <see cref="RepeatsEmail"/>, once the chunk's rows are read.
 /// </para>
 /// </remarks>
-internal sealed class OrderedRequest
+public sealed class OrderedRequest : IRequestMemory
 {
     private readonly List<string> _keys = [];
     private readonly List<string> _settledKeys = [];
@@ -59,41 +63,24 @@ internal sealed class OrderedRequest
         return true;
     }
 
-    /// <summary>
-    /// Reports invalid items and repeated source keys of a chunk that <see cref="Continues"/> the order,
-    /// and returns the rest in order. Repeated addresses are told later, by <see cref="RepeatsEmail"/>.
-    /// </summary>
-    public List<MemberWrite> Screen(IReadOnlyList<MemberWrite> chunk, MemberResultCollector results)
+    /// <inheritdoc/>
+    Seen IRequestMemory.RememberKey(string sourceObjectKey)
     {
-        results.Receive(chunk.Count);
-        var candidates = new List<MemberWrite>(chunk.Count);
-        foreach (var item in chunk)
+        if (_lastKey is not null && string.Equals(sourceObjectKey, _lastKey, StringComparison.Ordinal))
         {
-            var key = item.SourceObjectKey;
-            var repeated = key is not null && _lastKey is not null && string.Equals(key, _lastKey, StringComparison.Ordinal);
-            if (key is not null && !repeated)
-            {
-                // An invalid item still names a member the source has: it must not be removed as absent.
-                _keys.Add(key);
-                _lastKey = key;
-            }
-
-            if (item.Error is not null)
-            {
-                results.Add(item.Index, key, MemberOutcome.Invalid, error: item.Error);
-            }
-            else if (repeated)
-            {
-                results.Add(item.Index, key, MemberOutcome.DuplicateSourceKey, error: MembershipRules.RepeatedKey(key!));
-            }
-            else
-            {
-                _emails.Add(item.NormalizedEmail!);
-                candidates.Add(item);
-            }
+            return Seen.Yes;
         }
 
-        return candidates;
+        _keys.Add(sourceObjectKey);
+        _lastKey = sourceObjectKey;
+        return Seen.No;
+    }
+
+    /// <inheritdoc/>
+    Seen IRequestMemory.RememberEmail(string normalizedEmail)
+    {
+        _emails.Add(normalizedEmail);
+        return Seen.No;
     }
 
     /// <summary>
@@ -101,20 +88,22 @@ internal sealed class OrderedRequest
     /// that row's contact (whose current address and name are given) has the item's address, and the
     /// item brings no other name for it.
     /// </summary>
-    public static bool Settles(MemberWrite item, MembershipRules.Row? byKey, string? contactEmail, string? contactName) =>
+    public static bool Settles(ValidMember item, MembershipRow? byKey, string? contactEmail, string? contactName) =>
         byKey is not null
+        && item is not null
         && string.Equals(contactEmail, item.NormalizedEmail, StringComparison.Ordinal)
         && (item.Name is null || string.Equals(item.Name, contactName, StringComparison.Ordinal));
 
     /// <summary>Records a settled candidate; call for the chunk's candidates in order, before <see cref="RepeatsEmail"/>.</summary>
-    public void Settle(MemberWrite item) => _settledKeys.Add(item.SourceObjectKey!);
+    public void Settle(ValidMember item) => _settledKeys.Add((item ?? throw new ArgumentNullException(nameof(item))).SourceObjectKey);
 
     /// <summary>Records an open candidate; call for the chunk's candidates in order, before <see cref="RepeatsEmail"/>.</summary>
     /// <param name="item">The item.</param>
     /// <param name="heldKey">The source key of the row its address's contact holds in the list, if any.</param>
-    public void Open(MemberWrite item, string? heldKey)
+    public void Open(ValidMember item, string? heldKey)
     {
-        _openEmails.TryAdd(item.NormalizedEmail!, item.Index);
+        ArgumentNullException.ThrowIfNull(item);
+        _openEmails.TryAdd(item.NormalizedEmail, item.Index);
 
         // A later item settling on that row would repeat this address.
         if (heldKey is not null && string.CompareOrdinal(heldKey, item.SourceObjectKey) > 0)
@@ -131,9 +120,10 @@ internal sealed class OrderedRequest
     /// A settled item is asked in key order and needs no hashing: an earlier item with its address is an open
     /// one whose contact holds the row the item settled on, and <see cref="Open"/> queued that row's key.
     /// </remarks>
-    public bool RepeatsEmail(MemberWrite item, bool settled, string? heldKey)
+    public bool RepeatsEmail(ValidMember item, bool settled, string? heldKey)
     {
-        var key = item.SourceObjectKey!;
+        ArgumentNullException.ThrowIfNull(item);
+        var key = item.SourceObjectKey;
         if (settled)
         {
             while (_repeatedLater.TryPeek(out var next, out _) && string.CompareOrdinal(next, key) < 0)
@@ -144,7 +134,7 @@ internal sealed class OrderedRequest
             return _repeatedLater.TryPeek(out var at, out _) && string.Equals(at, key, StringComparison.Ordinal);
         }
 
-        if (_openEmails.TryGetValue(item.NormalizedEmail!, out var first) && first < item.Index)
+        if (_openEmails.TryGetValue(item.NormalizedEmail, out var first) && first < item.Index)
         {
             return true;
         }
@@ -187,9 +177,13 @@ internal sealed class OrderedRequest
         return at < _keys.Count && string.Equals(_keys[at], sourceObjectKey, StringComparison.Ordinal);
     }
 
-    /// <summary>Adds what the request has shown so far to the hashing screen's sets, for an item out of order.</summary>
-    public void HandOver(HashSet<string> seenKeys, HashSet<string> seenEmails)
+    /// <summary>Adds what the request has shown so far to the hashing memory's sets, for an item out of order.</summary>
+    /// <param name="seenKeys">The source keys seen.</param>
+    /// <param name="seenEmails">The addresses of the items that passed the key check.</param>
+    public void HandOver(ISet<string> seenKeys, ISet<string> seenEmails)
     {
+        ArgumentNullException.ThrowIfNull(seenKeys);
+        ArgumentNullException.ThrowIfNull(seenEmails);
         seenKeys.UnionWith(_keys);
         seenEmails.UnionWith(_emails);
     }

@@ -1,18 +1,23 @@
-namespace Mailing.Store.EfCore.RecipientLists;
+namespace Mailing.RecipientLists.StoreKit;
 
 /// <summary>
 /// Collects per-item results and counts. When a request reports more than the detail limit
 /// (items received plus members removed), the results keep only the items worth reading —
 /// every outcome except <see cref="MemberOutcome.Added"/> and <see cref="MemberOutcome.Unchanged"/> —
-/// while the counts still cover everything. A result that is not kept is never allocated.
+/// while the counts still cover everything. A result that is not kept is never allocated. The detail
+/// limit is <see cref="MailingOptions.ItemDetailLimit"/>: each <see cref="MembershipRun"/> has a collector.
 /// </summary>
-internal sealed class MemberResultCollector(int detailLimit)
+public sealed class MemberResultCollector
 {
+    private readonly int _detailLimit;
     private readonly List<MemberResult> _items = [];
     private readonly int[] _counts = new int[Enum.GetValues<MemberOutcome>().Length];
     private int _received;
     private int _reported;
 
+    internal MemberResultCollector(int detailLimit) => _detailLimit = detailLimit;
+
+    /// <summary>The counts so far.</summary>
     public MemberOutcomeCounts Counts => new()
     {
         Received = _received,
@@ -26,22 +31,26 @@ internal sealed class MemberResultCollector(int detailLimit)
         Invalid = _counts[(int)MemberOutcome.Invalid],
     };
 
+    /// <summary>Whether only the results worth reading are kept.</summary>
     public bool Summarized { get; private set; }
 
+    /// <summary>The results kept.</summary>
     public IReadOnlyList<MemberResult> Items => _items;
 
+    /// <summary>Whether a result of <paramref name="outcome"/> is worth reading, and so kept when the results are summarized.</summary>
     public static bool IsDetail(MemberOutcome outcome) => outcome is not (MemberOutcome.Added or MemberOutcome.Unchanged);
 
     /// <summary>Whether a request reporting <paramref name="total"/> results is summarized.</summary>
-    public bool WouldSummarize(long total) => total > detailLimit;
+    public bool WouldSummarize(long total) => total > _detailLimit;
 
+    /// <summary>Counts items received.</summary>
     public void Receive(int count) => _received += count;
 
     /// <summary>Counts a result and keeps it unless the results are summarized and it is not worth reading.</summary>
     public void Add(int? index, string? sourceObjectKey, MemberOutcome outcome, Guid? contactId = null, string? error = null)
     {
         Tally(outcome, 1);
-        if (!Summarized && _reported > detailLimit)
+        if (!Summarized && _reported > _detailLimit)
         {
             Summarize();
         }
