@@ -37,12 +37,12 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     /// <c>(client_id, list_id, contact_id)</c> index, or the audience's contacts when there are no lists),
     /// read by an ordered seek with LIMIT and cut at the smallest of their last ids; those contacts are
     /// then looked up by primary key and filtered. With one driving index (no list, or one list) both
-    /// take two queries: the window's end (an ordered seek to its last id), then the matches inside it. Every
-    /// subquery (tags, memberships) is bounded to the window's id range as well, so PostgreSQL has no plan
-    /// that reads the whole audience: a join to the unbounded filtered contacts, or an unbounded tag
-    /// semi-join, was planned as a hash over every match (150 ms a page at 50k contacts, so packing grew
-    /// with the square of the audience). (A single ORDER BY … LIMIT over the whole remaining range let
-    /// PostgreSQL pick hash joins or range scans on misestimated statistics: 60–350 ms per page at 100k members.)
+    /// take two queries: the window's end (an ordered seek to its last id), then the matches inside its id range.
+    /// (One query left-joining the window to the unbounded filtered contacts was planned as a hash over every
+    /// match of the audience, 150 ms a page at 50k contacts, so packing grew with the square of the audience.
+    /// Bounding the tag subquery to the window's range as well made PostgreSQL scan that range once per contact
+    /// instead of probing by key. A single ORDER BY … LIMIT over the whole remaining range let PostgreSQL pick hash
+    /// joins or range scans on misestimated statistics: 60–350 ms per page at 100k members.)
     /// </remarks>
     public async Task<IReadOnlyList<AudienceRecipient>> ReadPageAsync(
         AudienceQuery query, AudienceCeiling ceiling, Guid? afterContactId, int limit, CancellationToken cancellationToken)
@@ -181,10 +181,7 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
     }
 
     /// <summary>The selection as a query; without <paramref name="listIds"/> list membership is not checked (the caller did).</summary>
-    /// <remarks>
-    /// With <paramref name="after"/> / <paramref name="upTo"/> only the contacts in that id range, and every
-    /// subquery bounded to the same range, so the database reads about one range of rows whatever plan it picks.
-    /// </remarks>
+    /// <remarks>With <paramref name="after"/> / <paramref name="upTo"/> only the contacts in that id range.</remarks>
     private IQueryable<ContactEntity> Select(
         AudienceQuery query, IReadOnlyList<Guid>? listIds, Guid? maxMembershipId, Guid? after = null, Guid? upTo = null)
     {
@@ -195,11 +192,11 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
 
         if (listIds is not null)
         {
-            var members = Memberships(clientId, listIds, maxMembershipId).WithContactBetween(after, upTo);
+            var members = Memberships(clientId, listIds, maxMembershipId);
             contacts = contacts.Where(c => members.Any(m => m.ContactId == c.Id));
         }
 
-        return contacts.WithAnyTag(db, clientId, query.Tags, after, upTo).WithAnyPhonePrefix(query.PhonePrefixes);
+        return contacts.WithAnyTag(db, clientId, query.Tags).WithAnyPhonePrefix(query.PhonePrefixes);
     }
 
     /// <summary>Active memberships of the lists, up to <paramref name="maxMembershipId"/>.</summary>

@@ -333,6 +333,15 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        // A campaign's deliveries are rows of a client (or in numbers) the planner's statistics have not seen: every
+        // lookup by (client, id) could then be planned as a scan of the client's deliveries. Refreshed once the first
+        // page is in (enough for the planner to see the client has many rows) and again when the last one is.
+        if (checkpoint.PagesRead == 1 || packed)
+        {
+            await _dialect.RefreshStatisticsAsync(db, _tables.Deliveries, cancellationToken).ConfigureAwait(false);
+        }
+
         return true;
     }
 

@@ -24,27 +24,14 @@ internal static class ContactQueries
     }
 
     /// <summary>Contacts having any of <paramref name="tags"/>.</summary>
-    public static IQueryable<ContactEntity> WithAnyTag(
-        this IQueryable<ContactEntity> query, DbContext db, string clientId, IReadOnlyList<string>? tags, Guid? after = null, Guid? upTo = null)
+    public static IQueryable<ContactEntity> WithAnyTag(this IQueryable<ContactEntity> query, DbContext db, string clientId, IReadOnlyList<string>? tags)
     {
         if (tags is not { Count: > 0 })
         {
             return query;
         }
 
-        // The contact range (when the caller reads one) bounds the tag rows as well: the (client, tag, contact) index
-        // then reads one range, where an unbounded semi-join may be planned as a hash over every contact with the tag.
-        var rows = db.Set<ContactTagEntity>().AsQueryable();
-        if (after is { } lower)
-        {
-            rows = rows.Where(t => t.ContactId.CompareTo(lower) > 0);
-        }
-
-        if (upTo is { } upper)
-        {
-            rows = rows.Where(t => t.ContactId.CompareTo(upper) <= 0);
-        }
-
+        var rows = db.Set<ContactTagEntity>();
         if (tags.Count == 1)
         {
             var tag = tags[0];

@@ -38,6 +38,12 @@ internal abstract class StoreDialect
         return parameters;
     }
 
+    /// <summary>
+    /// Refreshes the planner's statistics of <paramref name="table"/> where the database keeps them per table and
+    /// plans by them (PostgreSQL: <c>ANALYZE</c>, which samples a bounded number of rows); nothing elsewhere.
+    /// </summary>
+    public virtual Task RefreshStatisticsAsync(DbContext db, string table, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Whether the database takes one write transaction at a time (so writers queue in-process).</summary>
     public abstract bool WritesOneAtATime { get; }
 

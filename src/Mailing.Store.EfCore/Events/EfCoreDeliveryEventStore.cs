@@ -52,20 +52,17 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
         var deliveries = new List<LinkedDelivery>();
         if (deliveryIds.Count > 0)
         {
-            deliveries.AddRange(_dialect.BindsArrays
-                ? await PostgresEventStatements.FindDeliveriesAsync(db, StoreTables.Of(db), clientId, "id", deliveryIds.ToArray(), cancellationToken).ConfigureAwait(false)
-                : await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && deliveryIds.Contains(d.Id))
-                    .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
-                    .ToListAsync(cancellationToken).ConfigureAwait(false));
+            deliveries.AddRange(await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && deliveryIds.Contains(d.Id))
+                .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                .ToListAsync(cancellationToken).ConfigureAwait(false));
         }
 
         if (messageIds.Count > 0)
         {
-            deliveries.AddRange(_dialect.BindsArrays
-                ? await PostgresEventStatements.FindDeliveriesAsync(db, StoreTables.Of(db), clientId, "provider_message_id", messageIds.ToArray(), cancellationToken).ConfigureAwait(false)
-                : await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))
-                    .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
-                    .ToListAsync(cancellationToken).ConfigureAwait(false));
+            deliveries.AddRange(await Deliveries.AsNoTracking()
+                .Where(d => d.ClientId == clientId && d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))
+                .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                .ToListAsync(cancellationToken).ConfigureAwait(false));
         }
 
         var byId = deliveries.DistinctBy(d => d.Id).ToDictionary(d => d.Id);

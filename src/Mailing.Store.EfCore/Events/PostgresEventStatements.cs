@@ -12,8 +12,7 @@ namespace Mailing.Store.EfCore.Events;
 /// PostgreSQL: a batch of events in two statements whatever its size. The rows go in as arrays in one
 /// <c>INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING id</c> (a concurrent writer's copy of an event is
 /// left out, not an error), and the projection is one <c>UPDATE … FROM</c> the events folded per delivery in SQL by
-/// the same rules as <see cref="DeliveryProjectionRules"/>. The update's rows are locked in id order first, one
-/// lateral key lookup each (planned the same whatever the statistics say about the client's rows), so two
+/// the same rules as <see cref="DeliveryProjectionRules"/>. The update's rows are locked in id order first, so two
 /// writers whose batches share deliveries queue instead of deadlocking; each row's new values are computed from
 /// the version the lock returns, so no writer's events are lost.
 /// </summary>
@@ -61,26 +60,6 @@ internal static class PostgresEventStatements
         return [.. ids];
     }
 
-    /// <summary>
-    /// The client's deliveries whose <paramref name="column"/> (<c>id</c> or <c>provider_message_id</c>) is one of
-    /// <paramref name="keys"/>: one lateral lookup per key, so each is one index probe on the full key whatever the planner
-    /// believes about the client's rows. <c>= ANY(@keys)</c>, and a plain join from the keys, were planned as a scan of
-    /// every delivery of a client the statistics had not seen yet (a campaign's deliveries are new rows).
-    /// </summary>
-    public static Task<List<LinkedDelivery>> FindDeliveriesAsync<TKey>(
-        DbContext db, StoreTables tables, string clientId, string column, TKey[] keys, CancellationToken cancellationToken)
-    {
-        var sql = $"""
-            SELECT d.id AS "Id", d.campaign_id AS "CampaignId", d.recipient AS "Recipient", d.stream AS "Stream",
-                   d.provider_message_id AS "ProviderMessageId"
-            FROM unnest(@p1) AS v (key)
-            CROSS JOIN LATERAL (SELECT * FROM {tables.Deliveries} x WHERE x.client_id = @p0 AND x.{column} = v.key LIMIT 1) d
-            """;
-#pragma warning disable EF1002 // Table and column names come from the model and this class; every value is a parameter.
-        return db.Database.SqlQueryRaw<LinkedDelivery>(sql, StoreDialect.For(db).Parameters(db, [clientId, keys])).ToListAsync(cancellationToken);
-#pragma warning restore EF1002
-    }
-
     /// <summary>Folds the events into their deliveries' projections in one statement; how many deliveries changed.</summary>
     public static Task<int> ProjectAsync(
         DbContext db, StoreTables tables, string clientId, IReadOnlyList<ProjectedEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
@@ -120,8 +99,10 @@ internal static class PostgresEventStatements
                        max(e.occurred_at) AS last_at
                 FROM e GROUP BY e.delivery_id
             ), locked AS MATERIALIZED (
-                SELECT d.id, a.* FROM (SELECT * FROM a ORDER BY a.delivery_id) a
-                CROSS JOIN LATERAL (SELECT x.id FROM {tables.Deliveries} x WHERE x.client_id = @p0 AND x.id = a.delivery_id FOR UPDATE) d
+                SELECT d.id, a.* FROM {tables.Deliveries} d JOIN a ON a.delivery_id = d.id
+                WHERE d.client_id = @p0
+                ORDER BY d.id
+                FOR UPDATE OF d
             )
             UPDATE {tables.Deliveries} AS d
             SET dispatched_at = coalesce(d.dispatched_at, a.dispatched_at),

@@ -28,6 +28,12 @@ internal sealed class PostgresDialect : StoreDialect
 
     public override bool BindsArrays => true;
 
+    // Without the owner's rights (or MAINTAIN) PostgreSQL skips the table with a warning, not an error.
+    public override Task RefreshStatisticsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
+#pragma warning disable EF1002 // The table name comes from the model.
+        db.Database.ExecuteSqlRawAsync($"ANALYZE {table}", cancellationToken);
+#pragma warning restore EF1002
+
     public override bool WritesOneAtATime => false;
 
     public override bool HasSetBasedMembershipPath => true;
