@@ -141,7 +141,8 @@ public sealed class LargeSnapshotOverHttpTests(PostgresServer server)
         var ct = TestContext.Current.CancellationToken;
         var connectionString = await server.GetDatabaseAsync("large_http");
         await using var app = new SampleAppFactory(services => services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = 1024 * 1024));
-        await using var host = app.WithWebHostBuilder(b => b.UseSetting("Sample:Store", "postgres").UseSetting("ConnectionStrings:Mailing", connectionString));
+        await using var host = app.WithWebHostBuilder(b => b.UseSetting("Sample:Store", "postgres").UseSetting("ConnectionStrings:Mailing", connectionString)
+            .UseSetting("urls", "http://127.0.0.1:0"));
         host.UseKestrel(0);
         host.StartServer();
         using var http = new HttpClient { BaseAddress = host.ClientOptions.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
