@@ -33,15 +33,16 @@ internal static class DispatchHarness
         var connection = MembershipHarness.Argument(args, "--connection") ?? Environment.GetEnvironmentVariable("MAILING_BENCH_POSTGRES");
         if (connection is null)
         {
-            Console.Error.WriteLine($"usage: {Name} --connection \"Host=...;Username=...;Database=...\" [--messages 100000] [--concurrency 16] [--pack 1000000]");
+            Console.Error.WriteLine($"usage: {Name} --connection \"Host=...;Username=...;Database=...\" [--messages 100000] [--concurrency 16] [--senders 2] [--pack 1000000]");
             return 2;
         }
 
         var messages = Int(args, "--messages", 100_000);
         var concurrency = Int(args, "--concurrency", 16);
         var pack = Int(args, "--pack", 1_000_000);
+        Senders = Int(args, "--senders", Senders);
         await using var provider = await Provider.StartAsync();
-        Console.WriteLine($"Dispatch harness: {messages:N0} messages at concurrency {concurrency}, packing {pack:N0}; provider {provider.BaseUrl}");
+        Console.WriteLine($"Dispatch harness: {messages:N0} messages at concurrency {concurrency}, {Senders} sender loops, packing {pack:N0}; provider {provider.BaseUrl}");
 
         await using var services = Services(connection, provider.BaseUrl, concurrency);
         await using (var scope = services.CreateAsyncScope())
@@ -55,6 +56,9 @@ internal static class DispatchHarness
 
         var bare = await BareLoopAsync(provider.BaseUrl, messages, concurrency);
         Console.WriteLine($"bare HttpClient loop:  {messages:N0} requests in {bare.TotalSeconds:F2} s = {messages / bare.TotalSeconds:N0} msg/s");
+        var transportOnly = await TransportLoopAsync(services, messages, concurrency);
+        Console.WriteLine($"HTTP transport alone:  {messages:N0} messages in {transportOnly.TotalSeconds:F2} s = {messages / transportOnly.TotalSeconds:N0} msg/s " +
+                          $"({bare / transportOnly:P0} of the bare loop: the ceiling for the pipeline, which adds the database)");
         var (pipeline, packed) = await PipelineAsync(services, connection, $"bench-{Guid.NewGuid():N}"[..20], messages, provider);
         Console.WriteLine($"pipeline (send-now to completed): {messages:N0} messages in {pipeline.TotalSeconds:F2} s = {messages / pipeline.TotalSeconds:N0} msg/s " +
                           $"(deliveries all made after {packed.TotalSeconds:F2} s)");
@@ -69,7 +73,8 @@ internal static class DispatchHarness
         return 0;
     }
 
-    private static readonly int Senders = new DispatchOptions().SendersPerStream;
+    /// <summary>Sender loops for the one stream (the hosted service's <see cref="DispatchOptions.SendersPerStream"/> unless <c>--senders</c>).</summary>
+    private static int Senders { get; set; } = new DispatchOptions().SendersPerStream;
 
     private static int Int(string[] args, string name, int fallback) =>
         MembershipHarness.Argument(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
@@ -110,6 +115,34 @@ internal static class DispatchHarness
     }
 
     private sealed record ProviderAnswer(int Code, string Message);
+
+    /// <summary>The pipeline's HTTP transport (its resilience pipeline, headers, parsing) at the same concurrency, no database.</summary>
+    private static async Task<TimeSpan> TransportLoopAsync(ServiceProvider services, int n, int concurrency)
+    {
+        var transport = services.GetServices<IMessageTransport>().First(t => t.CanSend(MessageChannel.Sms));
+        var campaign = Guid.CreateVersion7();
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(1, n), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+        {
+            var result = await transport.SendAsync(new OutboundMessage
+            {
+                DeliveryId = Guid.CreateVersion7(),
+                CampaignId = campaign,
+                ClientId = "transport",
+                ContactId = Guid.CreateVersion7(),
+                Channel = MessageChannel.Sms,
+                Stream = MessageStream.Bulk,
+                Address = $"+7{9160000000L + i}",
+                Body = $"Hello Contact {i}",
+                IdempotencyKey = $"transport-{i}",
+            }, ct);
+            if (result is not TransportResult.Accepted)
+            {
+                throw new InvalidOperationException($"The transport answered {result}.");
+            }
+        });
+        return clock.Elapsed;
+    }
 
     /// <summary>N contacts with phones, inserted by one statement; then a campaign to them sent now, until completed.</summary>
     private static async Task<(TimeSpan Elapsed, TimeSpan Packed)> PipelineAsync(
