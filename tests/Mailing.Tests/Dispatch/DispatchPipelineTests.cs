@@ -404,6 +404,27 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_throttled_campaign_hands_the_transport_no_more_than_its_rate_per_second()
+    {
+        await ContactsAsync(10, "vip");
+        var handed = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        Transport.Answer = _ =>
+        {
+            handed.Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
+            return new TransportResult.Accepted("ok");
+        };
+        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip") with { MessagesPerSecond = 4 }, Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        await DrainAsync();
+
+        // A bucket of 4 tokens refilled each second: the first four at once, the fifth a second later, the ninth two.
+        var times = handed.Order().ToArray();
+        Assert.Equal(10, times.Length);
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(times[0], times[4]) >= TimeSpan.FromMilliseconds(900));
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(times[0], times[8]) >= TimeSpan.FromMilliseconds(1900));
+    }
+
+    [Fact]
     public async Task Retry_failed_sends_again_without_flipping_the_delivery_terminal_flag_back()
     {
         await ContactsAsync(1, "vip");
