@@ -46,11 +46,17 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
     }
 
     /// <summary>A second, independent pipeline (own container, own connections) on the same database.</summary>
-    internal async Task<ServiceProvider> BuildAsync(IMessageTransport transport, Action<DispatchOptions>? dispatch = null)
+    internal async Task<ServiceProvider> BuildAsync(
+        IMessageTransport transport, Action<DispatchOptions>? dispatch = null, Action<MailingOptions>? options = null)
     {
         var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(Time);
         services.AddSingleton(transport);
         var mailing = services.AddMailing();
+        if (options is not null)
+        {
+            services.Configure(options);
+        }
+
         await UseStoreAsync(mailing);
         mailing.AddDispatch(o =>
         {
@@ -181,18 +187,22 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Members_added_after_the_start_are_not_swept_in()
+    public async Task Contacts_that_join_the_audience_while_its_deliveries_are_being_made_are_not_swept_in()
     {
-        await ContactsAsync(2, "vip");
+        await ContactsAsync(6, "vip");
+        await using var packer = await BuildAsync(Transport, o => o.PackPagesPerTurn = 1, o => o.AudiencePageSize = 2);
+        var dispatcher = packer.GetRequiredService<CampaignDispatcher>();
         var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
         await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
-        await Dispatcher.RunMaintenanceAsync(Ct);
-        await Dispatcher.PackAsync(Ct);
+        await dispatcher.RunMaintenanceAsync(Ct);
+        Assert.True(await dispatcher.PackAsync(Ct)); // one page of two: the audience's ceiling is fixed, four contacts to go
 
-        await ContactsAsync(1, "vip", first: 100);
-        await DrainAsync();
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await ContactsAsync(2, "vip", first: 100);
+        await dispatcher.DrainAsync(Ct);
 
-        Assert.Equal(2, Transport.Handed.Count);
+        Assert.Equal(6, Transport.Handed.Count);
+        Assert.DoesNotContain(Transport.Handed, h => h.Message.Address.StartsWith("+79160000100", StringComparison.Ordinal));
     }
 
     // ---- statuses ----------------------------------------------------------------------------------------
