@@ -17,7 +17,7 @@ namespace Mailing.Store.EfCore.Events;
 /// delivery is projected with an optimistic update (<c>WHERE lock_version = @read</c>) that re-reads and retries when
 /// another writer got there first.
 /// </summary>
-internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliveryEventStore
+internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvider time) : IDeliveryEventStore
     where TContext : DbContext
 {
     private const int MaxProjectionAttempts = 200;
@@ -175,7 +175,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db) : IDeliver
             }
         }
 
-        await ProjectAsync(clientId, applied, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        await ProjectAsync(clientId, applied, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return linked;
     }
 
