@@ -48,6 +48,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
         // Deliveries, by id and by provider message id, of this client only.
         var deliveryIds = events.Where(e => e.DeliveryId is not null).Select(e => e.DeliveryId!.Value).Distinct().ToList();
         var messageIds = events.Where(e => e.DeliveryId is null && e.ProviderMessageId is not null).Select(e => e.ProviderMessageId!).Distinct().ToList();
+
         // Two lookups, each on its own index (one OR over both columns would scan the client's deliveries).
         var deliveries = new List<LinkedDelivery>();
         if (deliveryIds.Count > 0)
@@ -70,6 +71,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
         var fresh = new List<(int Index, DeliveryEventEntity Row, LinkedDelivery? Delivery)>();
+        var copies = new List<(int Index, int First)>();
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -82,7 +84,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
 
             if (firstOfKey.TryGetValue(key, out var first))
             {
-                results[i] = results[first] with { Outcome = DeliveryEventOutcome.Duplicate };
+                copies.Add((i, first)); // answered once the first is settled (it may turn out a duplicate itself)
                 continue;
             }
 
@@ -122,6 +124,11 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
                 var winner = winners[(row.Provider, row.ProviderEventId)];
                 results[index] = new StoredEventResult(DeliveryEventOutcome.Duplicate, winner.Id, winner.DeliveryId, winner.Recipient, null);
             }
+        }
+
+        foreach (var (index, first) in copies)
+        {
+            results[index] = results[first] with { Outcome = DeliveryEventOutcome.Duplicate };
         }
 
         if (project)

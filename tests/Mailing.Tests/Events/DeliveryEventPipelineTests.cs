@@ -62,6 +62,18 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_copy_of_a_retried_event_answers_duplicate_with_the_stored_events_id()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+        var delivered = Event("e1", DeliveryEventType.Delivered, T0.AddMinutes(1), delivery);
+        var stored = Assert.Single(await IngestAsync(delivered));
+
+        var retry = await IngestAsync(delivered, delivered);
+
+        Assert.All(retry, r => Assert.Equal((DeliveryEventOutcome.Duplicate, stored.EventId), (r.Outcome, r.EventId)));
+    }
+
+    [Fact]
     public async Task A_late_older_event_moves_neither_the_last_event_type_nor_its_time()
     {
         var delivery = (await SendCampaignAsync(1)).Single();
