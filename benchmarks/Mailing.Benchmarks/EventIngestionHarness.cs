@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Mailing.Events;
+using Mailing.Store.EfCore.Campaigns;
 using Mailing.Stores;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -153,11 +154,11 @@ internal static class EventIngestionHarness
                     $"{(j == 0 ? "" : ",")}(@c, @i{j}, 'bench', @e{j}, @t{j}, @at, @at, @m{j}, @d{j}, @campaign, @r{j}, @x{j}, @s{j}, @p{j})");
                 insert.Parameters.AddWithValue($"i{j}", Guid.CreateVersion7());
                 insert.Parameters.AddWithValue($"e{j}", e.ProviderEventId!);
-                insert.Parameters.AddWithValue($"t{j}", JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Type!.Value.ToString()));
+                insert.Parameters.AddWithValue($"t{j}", StoredEnum<DeliveryEventType>.Name(e.Type!.Value));
                 insert.Parameters.AddWithValue($"m{j}", e.ProviderMessageId!);
                 insert.Parameters.AddWithValue($"d{j}", deliveries[e.ProviderMessageId!]);
                 insert.Parameters.AddWithValue($"r{j}", e.Recipient!);
-                insert.Parameters.AddWithValue($"x{j}", (object?)(e.RejectReason is null ? null : "bounced") ?? DBNull.Value);
+                insert.Parameters.AddWithValue($"x{j}", e.RejectReason is { } reason ? StoredEnum<RejectReason>.Name(reason) : (object)DBNull.Value);
                 insert.Parameters.AddWithValue($"s{j}", (object?)e.Description ?? DBNull.Value);
                 insert.Parameters.AddWithValue($"p{j}", e.Payload!.Value.GetRawText());
             }

@@ -163,7 +163,13 @@ internal sealed class EfCoreAudienceStore<TContext>(TContext db, TimeProvider ti
         var upper = ceiling.MaxContactId;
         foreach (var listId in listIds)
         {
-            drivers.Add(Memberships(scope.ClientId, [listId], ceiling.MaxMembershipId).WithContactBetween(after, upper).Select(m => m.ContactId));
+            var members = Memberships(scope.ClientId, [listId], ceiling.MaxMembershipId);
+            if (after is { } lower)
+            {
+                members = members.Where(m => m.ContactId.CompareTo(lower) > 0);
+            }
+
+            drivers.Add(members.Where(m => m.ContactId.CompareTo(upper) <= 0).Select(m => m.ContactId));
         }
 
         return drivers;

@@ -67,22 +67,6 @@ internal static class ContactQueries
         return query.Where(Expression.Lambda<Func<ContactEntity, bool>>(any!, contact));
     }
 
-    /// <summary>Memberships whose contact id is after <paramref name="after"/> and up to <paramref name="upTo"/> (each bound when given).</summary>
-    public static IQueryable<RecipientListMemberEntity> WithContactBetween(this IQueryable<RecipientListMemberEntity> query, Guid? after, Guid? upTo)
-    {
-        if (after is { } lower)
-        {
-            query = query.Where(m => m.ContactId.CompareTo(lower) > 0);
-        }
-
-        if (upTo is { } upper)
-        {
-            query = query.Where(m => m.ContactId.CompareTo(upper) <= 0);
-        }
-
-        return query;
-    }
-
     /// <summary>Contacts with ids in (<paramref name="after"/>, <paramref name="upTo"/>].</summary>
     public static IQueryable<ContactEntity> Between(this IQueryable<ContactEntity> query, Guid? after, Guid? upTo)
     {

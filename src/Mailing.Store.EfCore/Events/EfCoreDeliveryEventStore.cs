@@ -54,7 +54,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
         if (deliveryIds.Count > 0)
         {
             deliveries.AddRange(await Deliveries.AsNoTracking().Where(d => d.ClientId == clientId && deliveryIds.Contains(d.Id))
-                .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
                 .ToListAsync(cancellationToken).ConfigureAwait(false));
         }
 
@@ -62,7 +62,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
         {
             deliveries.AddRange(await Deliveries.AsNoTracking()
                 .Where(d => d.ClientId == clientId && d.ProviderMessageId != null && messageIds.Contains(d.ProviderMessageId))
-                .Select(d => new LinkedDelivery { Id = d.Id, CampaignId = d.CampaignId, Recipient = d.Recipient, Stream = d.Stream, ProviderMessageId = d.ProviderMessageId })
+                .Select(d => new LinkedDelivery(d.Id, d.CampaignId, d.Recipient, d.Stream, d.ProviderMessageId))
                 .ToListAsync(cancellationToken).ConfigureAwait(false));
         }
 
@@ -376,6 +376,8 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
         Description = e.Description,
         MtaResponse = e.MtaResponse,
     };
+
+    private sealed record LinkedDelivery(Guid Id, Guid CampaignId, string Recipient, string Stream, string? ProviderMessageId);
 
     private sealed record StoredKey(string Provider, string ProviderEventId, Guid Id, Guid? DeliveryId, string? Recipient);
 

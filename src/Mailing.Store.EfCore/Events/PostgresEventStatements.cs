@@ -151,19 +151,5 @@ internal static class PostgresEventStatements
     }
 }
 
-/// <summary>A delivery an event links to.</summary>
-internal sealed class LinkedDelivery
-{
-    public Guid Id { get; init; }
-
-    public Guid CampaignId { get; init; }
-
-    public required string Recipient { get; init; }
-
-    public required string Stream { get; init; }
-
-    public string? ProviderMessageId { get; init; }
-}
-
 /// <summary>One stored event to fold into its delivery's projection.</summary>
 internal readonly record struct ProjectedEvent(Guid DeliveryId, DeliveryEventType Type, DateTimeOffset At);
