@@ -290,7 +290,12 @@ public sealed class HttpMessageTransportTests : IAsyncLifetime
     {
         _provider.Mode = FakeSendMode.Slow;
         _provider.SlowDelay = TimeSpan.FromSeconds(30);
-        using var services = Services(o => o.AttemptTimeout = TimeSpan.FromSeconds(20));
+        using var services = Services(o =>
+        {
+            o.AttemptTimeout = TimeSpan.FromSeconds(20);
+            o.TotalTimeout = TimeSpan.FromSeconds(25);
+            o.CircuitBreakerSamplingDuration = TimeSpan.FromSeconds(40);
+        });
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var watch = Stopwatch.StartNew();
 
