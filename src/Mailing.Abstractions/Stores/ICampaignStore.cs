@@ -72,7 +72,12 @@ public interface ICampaignStore
     Task<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(
         Campaign campaign, DateTimeOffset now, string owner, TimeSpan lease, int max, CancellationToken cancellationToken);
 
-    /// <summary>Records the outcomes in one batch, each only if its lease is still held; how many were recorded.</summary>
+    /// <summary>
+    /// Records the outcomes in one batch, each only if its lease is still held; how many were recorded. With each
+    /// recorded sent outcome the delivery's <c>dispatched</c> event is stored, with each suppressed one its
+    /// <c>suppressed</c> event (named as <see cref="PipelineEvents"/> says, so a second recording stores nothing new), in
+    /// the same transaction as the outcome: a crash cannot keep one without the other.
+    /// </summary>
     Task<int> RecordOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Completes a sending campaign whose deliveries are all made and all final; whether it did.</summary>

@@ -60,8 +60,8 @@ public static class UnsubscribeEndpointRouteBuilderExtensions
         [
             new DeliveryEventInput
             {
-                Provider = DispatchEventsProvider,
-                ProviderEventId = $"{ticket.DeliveryId:N}:unsubscribed",
+                Provider = PipelineEvents.Provider,
+                ProviderEventId = PipelineEvents.EventId(ticket.DeliveryId, DeliveryEventType.Unsubscribed),
                 Type = DeliveryEventType.Unsubscribed,
                 Timestamp = time.GetUtcNow(),
                 DeliveryId = ticket.DeliveryId,
@@ -71,8 +71,6 @@ public static class UnsubscribeEndpointRouteBuilderExtensions
         ], cancellationToken).ConfigureAwait(false);
         return Page(StatusCodes.Status200OK, "You are unsubscribed", $"<p>{WebUtility.HtmlEncode(ticket.Recipient)} will get no more newsletters or announcements.</p>");
     }
-
-    private const string DispatchEventsProvider = "mailing";
 
     private static ContentHttpResult Page(int status, string title, string body) => TypedResults.Content($"""
         <!doctype html>

@@ -194,7 +194,7 @@ internal sealed partial class CampaignDispatcher(
             LogOutcomesFenced(campaign.Id, results.Length - recorded);
         }
 
-        await events.RecordAsync(campaign, [.. results.Select(r => r.Outcome)], CancellationToken.None).ConfigureAwait(false);
+        await events.LinkOrphansAsync(campaign, [.. results.Select(r => r.Outcome)], CancellationToken.None).ConfigureAwait(false);
 
         foreach (var result in results)
         {

@@ -136,54 +136,24 @@ internal sealed class DeliveryEventService(
 }
 
 /// <summary>
-/// Records the pipeline's own events (dispatched, suppressed) after a batch's outcomes are stored, and links events
-/// that arrived before their message was known. Lifetime: singleton (opens a scope per batch).
+/// After a batch's outcomes are stored (with the pipeline's own <c>dispatched</c> and <c>suppressed</c> events, which
+/// the campaign store writes in the same transaction), links the provider events that arrived before their message
+/// was known. Lifetime: singleton (opens a scope per batch).
 /// </summary>
-internal sealed class DispatchEvents(IServiceScopeFactory scopes, TimeProvider time)
+internal sealed class DispatchEvents(IServiceScopeFactory scopes)
 {
-    public const string Provider = "mailing";
-
-    public async Task RecordAsync(Campaign campaign, IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken)
+    public async Task LinkOrphansAsync(Campaign campaign, IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken)
     {
-        var events = new List<DeliveryEventInput>();
-        var now = StoreClock.Now(time);
-        foreach (var o in outcomes)
-        {
-            var type = o.Status switch
-            {
-                DeliveryStatus.Sent => DeliveryEventType.Dispatched,
-                DeliveryStatus.Suppressed => DeliveryEventType.Suppressed,
-                _ => (DeliveryEventType?)null,
-            };
-            if (type is { } t)
-            {
-                events.Add(new DeliveryEventInput
-                {
-                    Provider = Provider,
-                    ProviderEventId = $"{o.DeliveryId:N}:{(t == DeliveryEventType.Dispatched ? "dispatched" : "suppressed")}",
-                    Type = t,
-                    Timestamp = now,
-                    DeliveryId = o.DeliveryId,
-                    ProviderMessageId = o.ProviderMessageId is { Length: > 0 } id ? id : null,
-                    Description = o.Error is { Length: > MailingLimits.MaxDiagnosticTextLength } error ? error[..MailingLimits.MaxDiagnosticTextLength] : o.Error,
-                });
-            }
-        }
-
-        if (events.Count == 0)
+        List<string> sent = [.. outcomes.Where(o => o.Status == DeliveryStatus.Sent && o.ProviderMessageId is { Length: > 0 }).Select(o => o.ProviderMessageId!.Trim('<', '>'))];
+        if (sent.Count == 0)
         {
             return;
         }
 
         await using var scope = scopes.CreateAsyncScope();
-        if (scope.ServiceProvider.GetService<IDeliveryEventStore>() is not { } store)
+        if (scope.ServiceProvider.GetService<IDeliveryEventStore>() is { } store)
         {
-            return;
+            await store.LinkOrphansAsync(campaign.ClientId, sent, cancellationToken).ConfigureAwait(false);
         }
-
-        // Stored only: the outcome's own update already wrote dispatched_at / suppressed_at and the last event.
-        await store.AppendAsync(campaign.ClientId, events, now, project: false, cancellationToken).ConfigureAwait(false);
-        var sent = events.Where(e => e.ProviderMessageId is not null).Select(e => e.ProviderMessageId!.Trim('<', '>')).ToList();
-        await store.LinkOrphansAsync(campaign.ClientId, sent, cancellationToken).ConfigureAwait(false);
     }
 }

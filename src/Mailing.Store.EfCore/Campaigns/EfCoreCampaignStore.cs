@@ -513,77 +513,145 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             return total;
         }
 
-        var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        // SQLite: per chunk one UPDATE … FROM (VALUES …) RETURNING the recorded ids, then their events; one transaction.
         var recorded = 0;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var chunk in outcomes.Chunk(OutcomesPerStatement))
         {
-            var sql = new StringBuilder();
-            var values = new List<object?>(chunk.Length * 10 + 2) { now, true };
-            foreach (var o in chunk)
+            var values = new List<object?>(chunk.Length * 10 + 1) { now };
+            var rows = Rows(values, chunk.Select(o => new object?[]
             {
-                var p = values.Count;
-                var status = StoredEnum<DeliveryStatus>.Name(o.Status);
-                var final = o.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
-                var sent = o.Status == DeliveryStatus.Sent;
-                values.AddRange([
-                    status, o.Attempts, final ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength), o.Transport,
-                    Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength), final, sent ? "dispatched" : status, o.ClientId, o.DeliveryId, o.LeaseToken,
-                ]);
-                sql.Append(CultureInfo.InvariantCulture, $"""
-                    UPDATE {_tables.Deliveries} SET status = @p{p}, attempts = @p{p + 1}, next_attempt_at = @p{p + 2},
-                           last_error = coalesce(@p{p + 3}, last_error), transport = coalesce(@p{p + 4}, transport),
-                           provider_message_id = coalesce(@p{p + 5}, provider_message_id),
-                           terminal = {(TerminalStatuses.Contains(status) ? "@p1" : "terminal")},
-                           dispatched_at = {(sent ? "coalesce(dispatched_at, @p0)" : "dispatched_at")},
-                           suppressed_at = {(o.Status == DeliveryStatus.Suppressed ? "coalesce(suppressed_at, @p0)" : "suppressed_at")},
-                           last_event_type = CASE WHEN @p{p + 6} = @p1 AND (last_event_at IS NULL OR last_event_at <= @p0) THEN @p{p + 7} ELSE last_event_type END,
-                           last_event_at = CASE WHEN @p{p + 6} = @p1 AND (last_event_at IS NULL OR last_event_at <= @p0) THEN @p0 ELSE last_event_at END,
-                           lease_token = NULL, lock_version = lock_version + 1, updated_at = @p0
-                    WHERE client_id = @p{p + 8} AND id = @p{p + 9} AND lease_token = @p{p + 10} AND status = '{sending}';
+                o.ClientId, o.DeliveryId, o.LeaseToken, StoredEnum<DeliveryStatus>.Name(o.Status), o.Attempts,
+                IsFinal(o) ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength),
+                o.Transport, Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength), IsFinal(o),
+            }));
+            var sql = $"""
+                UPDATE {_tables.Deliveries} AS d
+                SET {OutcomeAssignments("@p0")}
+                FROM (SELECT column1 AS client_id, column2 AS id, column3 AS token, column4 AS status, column5 AS attempts,
+                             column6 AS next_attempt_at, column7 AS error, column8 AS transport, column9 AS provider_id, column10 AS final
+                      FROM (VALUES {rows})) AS v
+                WHERE d.client_id = v.client_id AND d.id = v.id AND d.lease_token = v.token AND d.status = '{StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending)}'
+                RETURNING id AS "Value"
+                """;
+#pragma warning disable EF1002 // Table names come from the model; every value is a parameter.
+            var ids = (await db.Database.SqlQueryRaw<Guid>(sql, Parameters(values)).ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet();
+#pragma warning restore EF1002
+            recorded += ids.Count;
 
-                    """);
+            var withEvents = chunk.Where(o => ids.Contains(o.DeliveryId)).Select(o => (Outcome: o, Event: PipelineEvent(o, now))).Where(e => e.Event is not null).ToList();
+            if (withEvents.Count > 0)
+            {
+                var eventValues = new List<object?>(withEvents.Count * 6 + 1) { now };
+                var eventRows = Rows(eventValues, withEvents.Select(e => new object?[]
+                {
+                    e.Outcome.ClientId, e.Outcome.DeliveryId, e.Event!.Id, e.Event.Key, e.Event.Type, Truncate(e.Outcome.Error, MailingLimits.MaxDiagnosticTextLength),
+                }));
+                await ExecuteAsync(
+                    $"""
+                    INSERT INTO {_tables.DeliveryEvents} ({PipelineEventColumns})
+                    SELECT d.client_id, v.event_id, '{PipelineEvents.Provider}', v.event_key, v.event_type, @p0, @p0,
+                           nullif(d.provider_message_id, ''), d.id, d.campaign_id, v.error
+                    FROM (SELECT column1 AS client_id, column2 AS id, column3 AS event_id, column4 AS event_key, column5 AS event_type, column6 AS error
+                          FROM (VALUES {eventRows})) AS v
+                    JOIN {_tables.Deliveries} AS d ON d.client_id = v.client_id AND d.id = v.id
+                    WHERE true
+                    ON CONFLICT (client_id, provider, provider_event_id) DO NOTHING
+                    """,
+                    eventValues,
+                    cancellationToken).ConfigureAwait(false);
             }
-
-            recorded += await ExecuteAsync(sql.ToString(), values, cancellationToken).ConfigureAwait(false);
         }
 
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return recorded;
     }
 
-    /// <summary>PostgreSQL: one client's outcomes in one statement, the rows sent as arrays.</summary>
-    private Task<int> RecordWithArraysAsync(string clientId, DeliveryOutcome[] outcomes, DateTimeOffset now, CancellationToken cancellationToken)
+    private const string PipelineEventColumns =
+        "client_id, id, provider, provider_event_id, event_type, occurred_at, received_at, provider_message_id, delivery_id, campaign_id, description";
+
+    private static bool IsFinal(DeliveryOutcome outcome) => outcome.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
+
+    /// <summary>Appends each row's values to <paramref name="values"/> and returns the rows as <c>(@pN, …), (…)</c>.</summary>
+    private static string Rows(List<object?> values, IEnumerable<object?[]> rows) => string.Join(", ", rows.Select(row =>
     {
-        var sending = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        var first = values.Count;
+        values.AddRange(row);
+        return $"({string.Join(", ", Enumerable.Range(first, row.Length).Select(i => $"@p{i}"))})";
+    }));
+
+    /// <summary>
+    /// The SET list that records an outcome from the row <c>v</c> (status, attempts, next_attempt_at, error, transport,
+    /// provider_id, final) into the delivery <c>d</c> at <paramref name="now"/>, with the projection the outcome implies.
+    /// </summary>
+    private static string OutcomeAssignments(string now)
+    {
         var sent = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sent);
         var suppressed = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Suppressed);
-        static bool Final(DeliveryOutcome o) => o.Status is not (DeliveryStatus.Queued or DeliveryStatus.Deferred);
-        return ExecuteAsync(
-            $"""
-            UPDATE {_tables.Deliveries} AS d
-            SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
+        return $"""
+            status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
                 last_error = coalesce(v.error, d.last_error), transport = coalesce(v.transport, d.transport),
                 provider_message_id = coalesce(v.provider_id, d.provider_message_id),
                 terminal = d.terminal OR v.status IN ({In(TerminalStatuses)}),
-                dispatched_at = CASE WHEN v.status = '{sent}' THEN coalesce(d.dispatched_at, @p0) ELSE d.dispatched_at END,
-                suppressed_at = CASE WHEN v.status = '{suppressed}' THEN coalesce(d.suppressed_at, @p0) ELSE d.suppressed_at END,
-                last_event_type = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= @p0)
+                dispatched_at = CASE WHEN v.status = '{sent}' THEN coalesce(d.dispatched_at, {now}) ELSE d.dispatched_at END,
+                suppressed_at = CASE WHEN v.status = '{suppressed}' THEN coalesce(d.suppressed_at, {now}) ELSE d.suppressed_at END,
+                last_event_type = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= {now})
                                        THEN CASE WHEN v.status = '{sent}' THEN 'dispatched' ELSE v.status END ELSE d.last_event_type END,
-                last_event_at = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= @p0) THEN @p0 ELSE d.last_event_at END,
-                lease_token = NULL, lock_version = d.lock_version + 1, updated_at = @p0
-            FROM unnest(@p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)
-                 AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, final)
-            WHERE d.client_id = @p1 AND d.id = v.id AND d.lease_token = v.token AND d.status = '{sending}'
-            """,
-            [
-                now, clientId,
-                outcomes.Select(o => o.DeliveryId).ToArray(), outcomes.Select(o => o.LeaseToken).ToArray(),
-                outcomes.Select(o => StoredEnum<DeliveryStatus>.Name(o.Status)).ToArray(), outcomes.Select(o => o.Attempts).ToArray(),
-                outcomes.Select(o => Final(o) ? (DateTimeOffset?)null : StoreClock.Truncate(o.NextAttemptAt ?? now)).ToArray(),
-                outcomes.Select(o => Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
-                outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(), outcomes.Select(Final).ToArray(),
-            ],
-            cancellationToken);
+                last_event_at = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= {now}) THEN {now} ELSE d.last_event_at END,
+                lease_token = NULL, lock_version = d.lock_version + 1, updated_at = {now}
+            """;
     }
+
+    /// <summary>
+    /// PostgreSQL: one client's outcomes in one statement, the rows sent as arrays; the same statement stores the
+    /// pipeline's event of each recorded sent or suppressed delivery (a data-modifying CTE: both or neither).
+    /// </summary>
+    private async Task<int> RecordWithArraysAsync(string clientId, DeliveryOutcome[] outcomes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var events = outcomes.Select(o => PipelineEvent(o, now)).ToArray();
+        var sql = $"""
+            WITH recorded AS (
+                UPDATE {_tables.Deliveries} AS d
+                SET {OutcomeAssignments("@p0")}
+                FROM unnest(@p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13)
+                     AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, final, event_id, event_key, event_type)
+                WHERE d.client_id = @p1 AND d.id = v.id AND d.lease_token = v.token AND d.status = '{StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending)}'
+                RETURNING d.id, d.campaign_id, d.provider_message_id, v.error, v.event_id, v.event_key, v.event_type),
+            stored AS (
+                INSERT INTO {_tables.DeliveryEvents} ({PipelineEventColumns})
+                SELECT @p1, r.event_id, '{PipelineEvents.Provider}', r.event_key, r.event_type, @p0, @p0,
+                       nullif(r.provider_message_id, ''), r.id, r.campaign_id, r.error
+                FROM recorded AS r WHERE r.event_type IS NOT NULL
+                ON CONFLICT (client_id, provider, provider_event_id) DO NOTHING)
+            SELECT count(*)::int AS "Value" FROM recorded
+            """;
+        object?[] values =
+        [
+            now, clientId,
+            outcomes.Select(o => o.DeliveryId).ToArray(), outcomes.Select(o => o.LeaseToken).ToArray(),
+            outcomes.Select(o => StoredEnum<DeliveryStatus>.Name(o.Status)).ToArray(), outcomes.Select(o => o.Attempts).ToArray(),
+            outcomes.Select(o => IsFinal(o) ? (DateTimeOffset?)null : StoreClock.Truncate(o.NextAttemptAt ?? now)).ToArray(),
+            outcomes.Select(o => Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
+            outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(), outcomes.Select(IsFinal).ToArray(),
+            events.Select(e => e?.Id).ToArray(), events.Select(e => e?.Key).ToArray(), events.Select(e => e?.Type).ToArray(),
+        ];
+#pragma warning disable EF1002 // Table names come from the model; every value is a parameter.
+        // Not composed (a data-modifying WITH must stay at the top level): read the one row as a list.
+        return (await db.Database.SqlQueryRaw<int>(sql, Parameters(values)).ToListAsync(cancellationToken).ConfigureAwait(false)).Single();
+#pragma warning restore EF1002
+    }
+
+    /// <summary>The event the pipeline stores with a sent or suppressed outcome (<see cref="PipelineEvents"/>), else null.</summary>
+    private static PipelineEventRow? PipelineEvent(DeliveryOutcome outcome, DateTimeOffset now) => outcome.Status switch
+    {
+        DeliveryStatus.Sent => new PipelineEventRow(Guid.CreateVersion7(now), PipelineEvents.EventId(outcome.DeliveryId, DeliveryEventType.Dispatched),
+            StoredEnum<DeliveryEventType>.Name(DeliveryEventType.Dispatched)),
+        DeliveryStatus.Suppressed => new PipelineEventRow(Guid.CreateVersion7(now), PipelineEvents.EventId(outcome.DeliveryId, DeliveryEventType.Suppressed),
+            StoredEnum<DeliveryEventType>.Name(DeliveryEventType.Suppressed)),
+        _ => null,
+    };
+
+    private sealed record PipelineEventRow(Guid Id, string Key, string Type);
 
     public Task<bool> TryCompleteAsync(string clientId, Guid id, DateTimeOffset now, CancellationToken cancellationToken) =>
         writeGate.WriteAsync(db, ct => TryCompleteNowAsync(clientId, id, now, ct), cancellationToken);

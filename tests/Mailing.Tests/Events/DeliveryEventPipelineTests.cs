@@ -47,6 +47,39 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sent_delivery_has_one_dispatched_event_named_for_it_and_stored_with_its_outcome()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+
+        var dispatched = Assert.Single(await HistoryAsync(delivery));
+        Assert.Equal((PipelineEvents.Provider, PipelineEvents.EventId(delivery.Id, DeliveryEventType.Dispatched)), (dispatched.Provider, dispatched.ProviderEventId));
+        Assert.Equal((DeliveryEventType.Dispatched, T0, $"msg-{delivery.Recipient}"), (dispatched.Type, dispatched.Timestamp, dispatched.ProviderMessageId));
+    }
+
+    [Fact]
+    public async Task An_outcome_whose_lease_was_lost_stores_no_event_and_the_new_holders_outcome_stores_one()
+    {
+        await ContactsAsync(1);
+        var campaign = await CreateCampaignAsync();
+        await Dispatcher.RunMaintenanceAsync(Ct);
+        await Dispatcher.PackAsync(Ct);
+        await using var scope = Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<ICampaignStore>();
+        var sending = (await store.FindCampaignAsync(Client, campaign.Id, Ct))!;
+        var first = Assert.Single(await store.ClaimDeliveriesAsync(sending, Time.GetUtcNow(), "first", TimeSpan.FromMinutes(1), 10, Ct));
+        Time.Advance(TimeSpan.FromMinutes(2)); // the first sender's lease runs out; another claims the delivery
+        var second = Assert.Single(await store.ClaimDeliveriesAsync(sending, Time.GetUtcNow(), "second", TimeSpan.FromMinutes(1), 10, Ct));
+        DeliveryOutcome Sent(ClaimedDelivery claimed) =>
+            new(Client, claimed.Delivery.Id, claimed.LeaseToken, DeliveryStatus.Sent, 1, Transport: "test", ProviderMessageId: "m-1");
+
+        Assert.Equal(0, await store.RecordOutcomesAsync([Sent(first)], Time.GetUtcNow(), Ct));
+        Assert.Empty(await HistoryAsync(first.Delivery));
+        Assert.Equal(1, await store.RecordOutcomesAsync([Sent(second)], Time.GetUtcNow(), Ct));
+        Assert.Equal(0, await store.RecordOutcomesAsync([Sent(second)], Time.GetUtcNow(), Ct)); // recorded once only
+        Assert.Single(await HistoryAsync(first.Delivery), e => e.Type == DeliveryEventType.Dispatched);
+    }
+
+    [Fact]
     public async Task A_webhook_retry_is_a_duplicate_and_changes_nothing()
     {
         var delivery = (await SendCampaignAsync(1)).Single();
