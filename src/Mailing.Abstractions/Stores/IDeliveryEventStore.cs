@@ -12,11 +12,10 @@ public interface IDeliveryEventStore
     /// <summary>
     /// Stores the events (already validated) and projects the new ones onto their deliveries; one result per event, in
     /// order. An event naming a <see cref="DeliveryEventInput.DeliveryId"/> the client does not have is rejected.
-    /// With <paramref name="project"/> false the events are only stored (the pipeline's own events, whose effect on the
-    /// delivery was written with its outcome).
+    /// (The pipeline's own events are not appended here: the campaign store writes them with their outcomes.)
     /// </summary>
     Task<IReadOnlyList<StoredEventResult>> AppendAsync(
-        string clientId, IReadOnlyList<DeliveryEventInput> events, DateTimeOffset now, bool project, CancellationToken cancellationToken);
+        string clientId, IReadOnlyList<DeliveryEventInput> events, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Links the client's stored orphan events whose provider message id is one of <paramref name="providerMessageIds"/>

@@ -48,7 +48,7 @@ internal sealed class DeliveryEventService(
             }
         }
 
-        var stored = await store.AppendAsync(clientId, [.. valid.Select(v => v.Event)], time.GetUtcNow(), project: true, cancellationToken).ConfigureAwait(false);
+        var stored = await store.AppendAsync(clientId, [.. valid.Select(v => v.Event)], time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         for (var j = 0; j < valid.Count; j++)
         {
             var (index, e) = valid[j];

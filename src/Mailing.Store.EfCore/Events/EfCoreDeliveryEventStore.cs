@@ -29,7 +29,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
     private DbSet<DeliveryEntity> Deliveries => db.Set<DeliveryEntity>();
 
     public async Task<IReadOnlyList<StoredEventResult>> AppendAsync(
-        string clientId, IReadOnlyList<DeliveryEventInput> events, DateTimeOffset now, bool project, CancellationToken cancellationToken)
+        string clientId, IReadOnlyList<DeliveryEventInput> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         var results = new StoredEventResult[events.Count];
@@ -131,12 +131,9 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
             results[index] = results[first] with { Outcome = DeliveryEventOutcome.Duplicate };
         }
 
-        if (project)
-        {
-            var applied = fresh.Where(f => f.Delivery is not null && inserted.Contains(f.Row.Id))
-                .Select(f => new ProjectedEvent(f.Delivery!.Id, StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList();
-            await ProjectAsync(clientId, applied, now, cancellationToken).ConfigureAwait(false);
-        }
+        var applied = fresh.Where(f => f.Delivery is not null && inserted.Contains(f.Row.Id))
+            .Select(f => new ProjectedEvent(f.Delivery!.Id, StoredEnum<DeliveryEventType>.Parse(f.Row.EventType), f.Row.OccurredAt)).ToList();
+        await ProjectAsync(clientId, applied, now, cancellationToken).ConfigureAwait(false);
 
         return results;
     }
