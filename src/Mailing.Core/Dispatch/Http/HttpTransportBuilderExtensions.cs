@@ -51,11 +51,11 @@ public static class HttpTransportBuilderExtensions
                 client.MaxResponseContentBufferSize = 1024 * 1024;
             })
             .AddStandardResilienceHandler()
-            .Configure((resilience, sp) => Configure(resilience, sp.GetRequiredService<IOptions<HttpTransportOptions>>().Value));
+            .Configure((resilience, sp) => Configure(resilience, sp.GetRequiredService<IOptions<HttpTransportOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 
-    private static void Configure(HttpStandardResilienceOptions resilience, HttpTransportOptions options)
+    private static void Configure(HttpStandardResilienceOptions resilience, HttpTransportOptions options, TimeProvider time)
     {
         resilience.TotalRequestTimeout.Timeout = options.TotalTimeout;
         resilience.AttemptTimeout.Timeout = options.AttemptTimeout;
@@ -66,7 +66,7 @@ public static class HttpTransportBuilderExtensions
         resilience.Retry.UseJitter = true;
         resilience.Retry.ShouldRetryAfterHeader = true;
         var longestInlineWait = options.AttemptTimeout;
-        resilience.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, longestInlineWait, args.Context.CancellationToken));
+        resilience.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, longestInlineWait, time, args.Context.CancellationToken));
 
         resilience.CircuitBreaker.FailureRatio = options.CircuitBreakerFailureRatio;
         resilience.CircuitBreaker.MinimumThroughput = options.CircuitBreakerMinimumThroughput;
@@ -79,7 +79,7 @@ public static class HttpTransportBuilderExtensions
     /// wait longer than one attempt may take is handed back at once: the pipeline reschedules the delivery
     /// after that wait instead of holding a worker in a retry delay.
     /// </summary>
-    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan longestInlineWait, CancellationToken cancellationToken)
+    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan longestInlineWait, TimeProvider time, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -103,7 +103,7 @@ public static class HttpTransportBuilderExtensions
         }
 
         return response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
-            || HttpTransportResponses.RetryAfter(response, TimeProvider.System) is not { } wait
+            || HttpTransportResponses.RetryAfter(response, time) is not { } wait
             || wait <= longestInlineWait;
     }
 
