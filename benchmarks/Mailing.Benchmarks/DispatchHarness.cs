@@ -73,6 +73,15 @@ internal static class DispatchHarness
                           $"(deliveries all made after {packed.TotalSeconds:F2} s)");
         Console.WriteLine($"  pipeline / bare loop = {bare / pipeline:P0}");
 
+        // The same pipeline with a transport that accepts every message at once: what the database and the dispatcher
+        // allow without any HTTP (warmed with a small campaign first).
+        await using (var accepting = Services(connection, null, concurrency))
+        {
+            await PipelineAsync(accepting, connection, $"warm-{Guid.NewGuid():N}"[..20], 5_000, null);
+            var (alone, _) = await PipelineAsync(accepting, connection, $"bench-{Guid.NewGuid():N}"[..20], messages, null);
+            Console.WriteLine($"pipeline, accepting transport (no HTTP): {messages:N0} messages in {alone.TotalSeconds:F2} s = {messages / alone.TotalSeconds:N0} msg/s");
+        }
+
         if (pack > 0)
         {
             await PackingAsync(services, connection, pack);
@@ -107,10 +116,10 @@ internal static class DispatchHarness
     private static int Int(string[] args, string name, int fallback) =>
         MembershipHarness.Argument(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
-    private static ServiceProvider Services(string connection, Uri baseUrl, int concurrency)
+    private static ServiceProvider Services(string connection, Uri? baseUrl, int concurrency)
     {
         var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddMailing()
+        var mailing = services.AddMailing()
             .UseEntityFrameworkCore(db => db.UseNpgsql(connection))
             .AddDispatch(o =>
             {
@@ -118,7 +127,16 @@ internal static class DispatchHarness
                 o.MaxConcurrency = concurrency;
                 o.PollInterval = TimeSpan.FromMilliseconds(50);
             })
-            .AddHttpTransport(o => o.BaseUrl = baseUrl);
+            ;
+        if (baseUrl is null)
+        {
+            services.AddSingleton<IMessageTransport, AcceptingTransport>();
+        }
+        else
+        {
+            mailing.AddHttpTransport(o => o.BaseUrl = baseUrl);
+        }
+
         return services.BuildServiceProvider();
     }
 
@@ -143,6 +161,17 @@ internal static class DispatchHarness
     }
 
     private sealed record ProviderAnswer(int Code, string Message);
+
+    /// <summary>Accepts every message at once, as a provider with no cost would: the pipeline's own ceiling.</summary>
+    private sealed class AcceptingTransport : IMessageTransport
+    {
+        public string Name => "accepting";
+
+        public bool CanSend(MessageChannel channel) => true;
+
+        public Task<TransportResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken) =>
+            Task.FromResult<TransportResult>(new TransportResult.Accepted(message.DeliveryId.ToString("N")));
+    }
 
     /// <summary>The pipeline's HTTP transport (its resilience pipeline, headers, parsing) at the same concurrency, no database.</summary>
     private static async Task<TimeSpan> TransportLoopAsync(ServiceProvider services, int n, int concurrency)
@@ -174,12 +203,12 @@ internal static class DispatchHarness
 
     /// <summary>N contacts with phones, inserted by one statement; then a campaign to them sent now, until completed.</summary>
     private static async Task<(TimeSpan Elapsed, TimeSpan Packed)> PipelineAsync(
-        ServiceProvider services, string connection, string client, int n, Provider provider)
+        ServiceProvider services, string connection, string client, int n, Provider? provider)
     {
         await InsertContactsAsync(connection, client, "bench", n);
         var id = await CampaignsAsync(services, c => CreateAsync(c, client, "bench", "Hello {{ contact.name }}"));
 
-        var before = provider.Requests;
+        var before = provider?.Requests ?? 0;
         var dispatcher = services.GetRequiredService<CampaignDispatcher>();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
@@ -229,7 +258,7 @@ internal static class DispatchHarness
             // stopped mid-turn, as a host stopping would
         }
 
-        if (provider.Requests - before != n)
+        if (provider is not null && provider.Requests - before != n)
         {
             throw new InvalidOperationException($"The provider received {provider.Requests - before} requests for {n} messages.");
         }
