@@ -206,7 +206,8 @@ public sealed class HttpMessageTransportTests : IAsyncLifetime
         _provider.Script(FakeSendMode.Slow);
         _provider.SlowDelay = TimeSpan.FromSeconds(30);
 
-        var result = await Send(Message(), o => o.AttemptTimeout = TimeSpan.FromMilliseconds(300));
+        // Long enough that the second (quick) attempt is never cut off on a loaded machine; far below the 30 s stall.
+        var result = await Send(Message(), o => o.AttemptTimeout = TimeSpan.FromSeconds(1));
 
         Assert.IsType<TransportResult.Accepted>(result);
         Assert.Equal(2, _provider.Received.Count);
