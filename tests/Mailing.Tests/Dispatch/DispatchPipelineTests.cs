@@ -567,4 +567,34 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
         var database = _database;
         builder.UseEntityFrameworkCore(db => db.UseNpgsql(database));
     }
+
+    [Fact]
+    public async Task Packing_refreshes_the_planners_statistics_of_deliveries_after_the_first_page_and_when_it_completes()
+    {
+        await ContactsAsync(6, "vip");
+        await using var packer = await BuildAsync(Transport, o => o.PackPagesPerTurn = 1, o => o.AudiencePageSize = 2);
+        var dispatcher = packer.GetRequiredService<CampaignDispatcher>();
+        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        await dispatcher.RunMaintenanceAsync(Ct);
+
+        await dispatcher.PackAsync(Ct);
+        var afterFirstPage = await EstimatedDeliveriesAsync(); // the planner now knows the campaign's first rows
+        await dispatcher.PackAsync(Ct);
+        var afterSecondPage = await EstimatedDeliveriesAsync(); // not refreshed on every page
+        while (await dispatcher.PackAsync(Ct))
+        {
+        }
+
+        Assert.Equal((2, 2, 6), (afterFirstPage, afterSecondPage, await EstimatedDeliveriesAsync()));
+    }
+
+    /// <summary>The deliveries table's row count as the planner's statistics have it (-1: never analyzed).</summary>
+    private async Task<int> EstimatedDeliveriesAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_database);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT reltuples::int FROM pg_class WHERE relname = 'mailing_deliveries'", connection);
+        return (int)(await command.ExecuteScalarAsync(Ct))!;
+    }
 }
