@@ -189,12 +189,8 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Contacts_that_join_the_audience_while_its_deliveries_are_being_made_are_not_swept_in()
     {
-        await ContactsAsync(6, "vip");
-        await using var packer = await BuildAsync(Transport, o => o.PackPagesPerTurn = 1, o => o.AudiencePageSize = 2);
+        await using var packer = await SendingInPagesOfTwoAsync(6);
         var dispatcher = packer.GetRequiredService<CampaignDispatcher>();
-        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
-        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
-        await dispatcher.RunMaintenanceAsync(Ct);
         Assert.True(await dispatcher.PackAsync(Ct)); // one page of two: the audience's ceiling is fixed, four contacts to go
 
         Time.Advance(TimeSpan.FromMinutes(1));
@@ -497,6 +493,20 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
 
     protected Task DrainAsync() => Dispatcher.DrainAsync(Ct);
 
+    /// <summary>
+    /// <paramref name="contacts"/> contacts tagged vip and a campaign to them, started; returns a second pipeline that
+    /// packs one audience page of two per turn (dispose it).
+    /// </summary>
+    protected async Task<ServiceProvider> SendingInPagesOfTwoAsync(int contacts)
+    {
+        await ContactsAsync(contacts, "vip");
+        var packer = await BuildAsync(Transport, o => o.PackPagesPerTurn = 1, o => o.AudiencePageSize = 2);
+        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        await packer.GetRequiredService<CampaignDispatcher>().RunMaintenanceAsync(Ct);
+        return packer;
+    }
+
     protected static CampaignInput Input(string tag) => new()
     {
         Name = "Winter course",
@@ -571,12 +581,8 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
     [Fact]
     public async Task Packing_refreshes_the_planners_statistics_of_deliveries_after_the_first_page_and_when_it_completes()
     {
-        await ContactsAsync(6, "vip");
-        await using var packer = await BuildAsync(Transport, o => o.PackPagesPerTurn = 1, o => o.AudiencePageSize = 2);
+        await using var packer = await SendingInPagesOfTwoAsync(6);
         var dispatcher = packer.GetRequiredService<CampaignDispatcher>();
-        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
-        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
-        await dispatcher.RunMaintenanceAsync(Ct);
 
         await dispatcher.PackAsync(Ct);
         var afterFirstPage = await EstimatedDeliveriesAsync(); // the planner now knows the campaign's first rows
