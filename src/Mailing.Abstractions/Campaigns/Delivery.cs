@@ -44,6 +44,27 @@ public sealed record Delivery
     /// <summary>When a transport accepted it.</summary>
     public DateTimeOffset? SentAt { get; init; }
 
+    /// <summary>The time of its first <c>delivered</c> event (from the provider).</summary>
+    public DateTimeOffset? DeliveredAt { get; init; }
+
+    /// <summary>The time of its first <c>bounced</c> event.</summary>
+    public DateTimeOffset? BouncedAt { get; init; }
+
+    /// <summary>The time of its first <c>complained</c> event.</summary>
+    public DateTimeOffset? ComplainedAt { get; init; }
+
+    /// <summary>When it was suppressed (by the pipeline, or a provider's report).</summary>
+    public DateTimeOffset? SuppressedAt { get; init; }
+
+    /// <summary>Whether its story has ended (delivered, bounced, complained, rejected, failed, suppressed); never flips back.</summary>
+    public bool Terminal { get; init; }
+
+    /// <summary>The type of its latest event, by event time.</summary>
+    public DeliveryEventType? LastEventType { get; init; }
+
+    /// <summary>The time of its latest event.</summary>
+    public DateTimeOffset? LastEventAt { get; init; }
+
     /// <summary>When it was made.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 

@@ -203,6 +203,13 @@ public sealed record PreviewResponse(Guid ContactId, string? Recipient, string? 
 /// <param name="Transport">The transport that sent it.</param>
 /// <param name="ProviderMessageId">The provider's id of the accepted message.</param>
 /// <param name="SentAt">When a transport accepted it.</param>
+/// <param name="DeliveredAt">The time of its first <c>delivered</c> event.</param>
+/// <param name="BouncedAt">The time of its first <c>bounced</c> event.</param>
+/// <param name="ComplainedAt">The time of its first <c>complained</c> event.</param>
+/// <param name="SuppressedAt">When it was suppressed.</param>
+/// <param name="Terminal">Whether its story has ended (delivered, bounced, complained, rejected, failed, suppressed); never flips back.</param>
+/// <param name="LastEventType">The type of its latest event by event time (<c>dispatched</c>, <c>delivered</c>, <c>opened</c>, …).</param>
+/// <param name="LastEventAt">The time of its latest event.</param>
 /// <param name="CreatedAt">When it was made.</param>
 /// <param name="UpdatedAt">When it last changed.</param>
 public sealed record DeliveryResponse(
@@ -219,12 +226,20 @@ public sealed record DeliveryResponse(
     string? Transport,
     string? ProviderMessageId,
     DateTimeOffset? SentAt,
+    DateTimeOffset? DeliveredAt,
+    DateTimeOffset? BouncedAt,
+    DateTimeOffset? ComplainedAt,
+    DateTimeOffset? SuppressedAt,
+    bool Terminal,
+    DeliveryEventType? LastEventType,
+    DateTimeOffset? LastEventAt,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
     internal static DeliveryResponse From(Delivery d) => new(
         d.Id, d.CampaignId, d.ContactId, d.Recipient, d.RecipientDomain, d.IdempotencyKey, d.Status, d.Attempts,
-        d.NextAttemptAt, d.LastError, d.Transport, d.ProviderMessageId, d.SentAt, d.CreatedAt, d.UpdatedAt);
+        d.NextAttemptAt, d.LastError, d.Transport, d.ProviderMessageId, d.SentAt, d.DeliveredAt, d.BouncedAt, d.ComplainedAt,
+        d.SuppressedAt, d.Terminal, d.LastEventType, d.LastEventAt, d.CreatedAt, d.UpdatedAt);
 }
 
 /// <summary>A campaign's deliveries counted by status.</summary>

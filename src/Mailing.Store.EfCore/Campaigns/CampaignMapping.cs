@@ -81,6 +81,14 @@ internal static class CampaignMapping
         Transport = e.Transport,
         ProviderMessageId = e.ProviderMessageId,
         SentAt = e.DispatchedAt,
+        DeliveredAt = e.DeliveredAt,
+        BouncedAt = e.BouncedAt,
+        ComplainedAt = e.ComplainedAt,
+        SuppressedAt = e.SuppressedAt,
+        Terminal = e.Terminal,
+        LastEventType = StoredEnum<DeliveryEventType>.ParseOrNull(e.LastEventType), // rows of earlier versions may hold 'expired' or 'cancelled'
+
+        LastEventAt = e.LastEventAt,
         CreatedAt = e.CreatedAt,
         UpdatedAt = e.UpdatedAt,
     };

@@ -31,6 +31,10 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private static readonly string[] TerminalStatuses = StoredEnum<DeliveryStatus>.NamesOf(
         [DeliveryStatus.Failed, DeliveryStatus.Suppressed, DeliveryStatus.Expired, DeliveryStatus.Cancelled]);
 
+    // Final statuses that are also event types, so they may stand as the delivery's last event (sent as 'dispatched').
+    // Expired and cancelled are not events: they leave the last event as it was.
+    private static readonly string[] EventStatuses = StoredEnum<DeliveryStatus>.NamesOf([DeliveryStatus.Sent, DeliveryStatus.Failed, DeliveryStatus.Suppressed]);
+
     private static readonly string[] FinalCampaignStatuses = StoredEnum<CampaignStatus>.NamesOf([CampaignStatus.Completed, CampaignStatus.Cancelled, CampaignStatus.Expired, CampaignStatus.Failed]);
 
     private readonly StoreDialect _dialect = StoreDialect.For(db);
@@ -186,7 +190,9 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         return ExecuteAsync(
             $"""
             UPDATE {_tables.Deliveries} SET status = @p0, terminal = @p1, lease_token = NULL, next_attempt_at = NULL,
-                   last_event_type = @p0, last_event_at = @p2, lock_version = lock_version + 1, updated_at = @p2
+                   last_event_type = CASE WHEN @p0 IN ({In(EventStatuses)}) THEN @p0 ELSE last_event_type END,
+                   last_event_at = CASE WHEN @p0 IN ({In(EventStatuses)}) THEN @p2 ELSE last_event_at END,
+                   lock_version = lock_version + 1, updated_at = @p2
             WHERE client_id = @p3 AND campaign_id = @p4 AND status IN ({In(OpenStatuses)})
               AND (status <> '{sending}' OR next_attempt_at <= @p2)
             """,
@@ -523,13 +529,13 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             {
                 o.ClientId, o.DeliveryId, o.LeaseToken, StoredEnum<DeliveryStatus>.Name(o.Status), o.Attempts,
                 IsFinal(o) ? null : StoreClock.Truncate(o.NextAttemptAt ?? now), Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength),
-                o.Transport, Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength), IsFinal(o),
+                o.Transport, Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength),
             }));
             var sql = $"""
                 UPDATE {_tables.Deliveries} AS d
                 SET {OutcomeAssignments("@p0")}
                 FROM (SELECT column1 AS client_id, column2 AS id, column3 AS token, column4 AS status, column5 AS attempts,
-                             column6 AS next_attempt_at, column7 AS error, column8 AS transport, column9 AS provider_id, column10 AS final
+                             column6 AS next_attempt_at, column7 AS error, column8 AS transport, column9 AS provider_id
                       FROM (VALUES {rows})) AS v
                 WHERE d.client_id = v.client_id AND d.id = v.id AND d.lease_token = v.token AND d.status = '{StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending)}'
                 RETURNING id AS "Value"
@@ -582,7 +588,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
     /// <summary>
     /// The SET list that records an outcome from the row <c>v</c> (status, attempts, next_attempt_at, error, transport,
-    /// provider_id, final) into the delivery <c>d</c> at <paramref name="now"/>, with the projection the outcome implies.
+    /// provider_id) into the delivery <c>d</c> at <paramref name="now"/>, with the projection the outcome implies.
     /// </summary>
     private static string OutcomeAssignments(string now)
     {
@@ -595,9 +601,9 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 terminal = d.terminal OR v.status IN ({In(TerminalStatuses)}),
                 dispatched_at = CASE WHEN v.status = '{sent}' THEN coalesce(d.dispatched_at, {now}) ELSE d.dispatched_at END,
                 suppressed_at = CASE WHEN v.status = '{suppressed}' THEN coalesce(d.suppressed_at, {now}) ELSE d.suppressed_at END,
-                last_event_type = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= {now})
+                last_event_type = CASE WHEN v.status IN ({In(EventStatuses)}) AND (d.last_event_at IS NULL OR d.last_event_at <= {now})
                                        THEN CASE WHEN v.status = '{sent}' THEN 'dispatched' ELSE v.status END ELSE d.last_event_type END,
-                last_event_at = CASE WHEN v.final AND (d.last_event_at IS NULL OR d.last_event_at <= {now}) THEN {now} ELSE d.last_event_at END,
+                last_event_at = CASE WHEN v.status IN ({In(EventStatuses)}) AND (d.last_event_at IS NULL OR d.last_event_at <= {now}) THEN {now} ELSE d.last_event_at END,
                 lease_token = NULL, lock_version = d.lock_version + 1, updated_at = {now}
             """;
     }
@@ -613,8 +619,8 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             WITH recorded AS (
                 UPDATE {_tables.Deliveries} AS d
                 SET {OutcomeAssignments("@p0")}
-                FROM unnest(@p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13)
-                     AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, final, event_id, event_key, event_type)
+                FROM unnest(@p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12)
+                     AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, event_id, event_key, event_type)
                 WHERE d.client_id = @p1 AND d.id = v.id AND d.lease_token = v.token AND d.status = '{StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending)}'
                 RETURNING d.id, d.campaign_id, d.provider_message_id, v.error, v.event_id, v.event_key, v.event_type),
             stored AS (
@@ -632,7 +638,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             outcomes.Select(o => StoredEnum<DeliveryStatus>.Name(o.Status)).ToArray(), outcomes.Select(o => o.Attempts).ToArray(),
             outcomes.Select(o => IsFinal(o) ? (DateTimeOffset?)null : StoreClock.Truncate(o.NextAttemptAt ?? now)).ToArray(),
             outcomes.Select(o => Truncate(o.Error, MailingLimits.MaxDiagnosticTextLength)).ToArray(), outcomes.Select(o => o.Transport).ToArray(),
-            outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(), outcomes.Select(IsFinal).ToArray(),
+            outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(),
             events.Select(e => e?.Id).ToArray(), events.Select(e => e?.Key).ToArray(), events.Select(e => e?.Type).ToArray(),
         ];
 #pragma warning disable EF1002 // Table names come from the model; every value is a parameter.

@@ -20,5 +20,8 @@ internal static class StoredEnum<TEnum>
         ? value
         : throw new InvalidOperationException($"'{name}' is not a stored {typeof(TEnum).Name}.");
 
+    /// <summary>The value stored as <paramref name="name"/>, or null for none and for a name this enum does not have.</summary>
+    public static TEnum? ParseOrNull(string? name) => name is not null && Values.TryGetValue(name, out var value) ? value : null;
+
     public static string[] NamesOf(IEnumerable<TEnum> values) => [.. values.Select(Name)];
 }

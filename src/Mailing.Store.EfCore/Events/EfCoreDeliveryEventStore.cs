@@ -291,7 +291,7 @@ internal sealed class EfCoreDeliveryEventStore<TContext>(TContext db, TimeProvid
             ComplainedAt = row.ComplainedAt,
             SuppressedAt = row.SuppressedAt,
             Terminal = row.Terminal,
-            LastEventType = row.LastEventType is { } t ? StoredEnum<DeliveryEventType>.Parse(t) : null,
+            LastEventType = StoredEnum<DeliveryEventType>.ParseOrNull(row.LastEventType), // earlier versions stored 'expired'/'cancelled' here
             LastEventAt = row.LastEventAt,
             LockVersion = row.LockVersion,
         };

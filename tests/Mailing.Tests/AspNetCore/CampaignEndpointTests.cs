@@ -314,6 +314,7 @@ public sealed class CampaignEndpointTests : SampleClientsTest
         Assert.Equal(1, delivery.GetProperty("attempts").GetInt32());
         Assert.False(string.IsNullOrEmpty(delivery.GetProperty("idempotencyKey").GetString()));
         Assert.NotEqual(JsonValueKind.Null, delivery.GetProperty("sentAt").ValueKind);
+        Assert.Equal(("dispatched", false, JsonValueKind.Null), (delivery.GetProperty("lastEventType").GetString(), delivery.GetProperty("terminal").GetBoolean(), delivery.GetProperty("deliveredAt").ValueKind));
         Assert.Single(second.GetProperty("items").EnumerateArray());
         Assert.NotEqual(delivery.GetProperty("recipient").GetString(), second.GetProperty("items")[0].GetProperty("recipient").GetString());
         Assert.Empty(failed.GetProperty("items").EnumerateArray());

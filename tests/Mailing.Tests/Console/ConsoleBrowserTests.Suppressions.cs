@@ -97,7 +97,11 @@ public sealed partial class ConsoleBrowserTests
         ingest.EnsureSuccessStatusCode();
         Assert.Equal(["applied", "applied", "applied"], (await ingest.JsonAsync()).GetProperty("items").Strings("outcome"));
 
+        // The deliveries table shows each delivery's last event once reloaded; its view shows the projection's times.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("deliveries").Locator("tbody tr:not(.detail) td:nth-child(4)")).ToHaveTextAsync(["opened"], new() { Timeout = Timeout });
         await page.GetByTestId("deliveries").GetByRole(AriaRole.Button, new() { Name = "grace@example.com" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("deliveries").Locator("tr.detail dl")).ToContainTextAsync("Delivered", new() { Timeout = Timeout });
         var events = page.GetByTestId("delivery-events");
         await Assertions.Expect(events.GetByRole(AriaRole.Row)).ToHaveCountAsync(1 + 4, new() { Timeout = Timeout });
         await Assertions.Expect(events.Locator("tbody tr td:nth-child(2)")).ToHaveTextAsync(["dispatched", "deferred", "delivered", "opened"], new() { Timeout = Timeout });

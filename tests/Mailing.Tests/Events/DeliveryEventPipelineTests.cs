@@ -80,6 +80,38 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_for_a_cancelled_delivery_is_stored_and_the_delivery_lists_with_its_projection()
+    {
+        await ContactsAsync(1);
+        var campaign = await CreateCampaignAsync();
+        await Dispatcher.RunMaintenanceAsync(Ct);
+        await Dispatcher.PackAsync(Ct);
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ICampaignService>().CancelAsync(Client, campaign.Id, Ct);
+        }
+
+        var cancelled = Assert.Single(await DeliveriesAsync(campaign.Id));
+        var results = await IngestAsync(Event("late-1", DeliveryEventType.Opened, T0.AddMinutes(1), cancelled));
+
+        Assert.Equal(DeliveryEventOutcome.Applied, Assert.Single(results).Outcome);
+        var listed = Assert.Single(await DeliveriesAsync(campaign.Id));
+        Assert.Equal((DeliveryStatus.Cancelled, true, DeliveryEventType.Opened, T0.AddMinutes(1)), (listed.Status, listed.Terminal, listed.LastEventType, listed.LastEventAt));
+    }
+
+    [Fact]
+    public async Task A_delivered_delivery_lists_with_its_projection()
+    {
+        var delivery = (await SendCampaignAsync(1)).Single();
+        Assert.Equal((DeliveryEventType.Dispatched, false, (DateTimeOffset?)null), (delivery.LastEventType, delivery.Terminal, delivery.DeliveredAt));
+
+        await IngestAsync(Event("d-1", DeliveryEventType.Delivered, T0.AddMinutes(2), delivery));
+
+        var listed = Assert.Single(await DeliveriesAsync(delivery.CampaignId));
+        Assert.Equal((DeliveryEventType.Delivered, true, T0.AddMinutes(2), T0.AddMinutes(2)), (listed.LastEventType, listed.Terminal, listed.DeliveredAt, listed.LastEventAt));
+    }
+
+    [Fact]
     public async Task A_webhook_retry_is_a_duplicate_and_changes_nothing()
     {
         var delivery = (await SendCampaignAsync(1)).Single();

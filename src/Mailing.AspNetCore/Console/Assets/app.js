@@ -403,7 +403,7 @@ async function campaignPage(current, id) {
     const status = filter.value;
     const table = pagedTable(current, {
       testid: 'deliveries',
-      columns: [{ label: 'Recipient' }, { label: 'Status' }, { label: 'Attempts', num: true }, { label: 'Last error', narrow: true }, { label: 'Sent', narrow: true }, { label: 'Updated', narrow: true }],
+      columns: [{ label: 'Recipient' }, { label: 'Status' }, { label: 'Attempts', num: true }, { label: 'Last event', narrow: true }, { label: 'Last error', narrow: true }, { label: 'Sent', narrow: true }, { label: 'Updated', narrow: true }],
       fetchPage: cursor => api('GET', `/campaigns/${campaign.id}/deliveries`, { query: { status, cursor, limit: PAGE } }),
       empty: status ? `No ${status} deliveries.` : 'No deliveries yet.',
       row: d => deliveryRows(d),
@@ -426,11 +426,13 @@ async function campaignPage(current, id) {
 
 function deliveryRows(d) {
   const events = h('div', { dataset: { testid: 'delivery-events' }, 'aria-live': 'polite' });
-  const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colSpan: 6 },
+  const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colSpan: 7 },
     h('dl', { class: 'facts' },
       [['Delivery', d.id], ['Contact', h('a', { href: `#/contacts/${d.contactId}` }, d.contactId)], ['Attempts', fmt(d.attempts)],
         ['Next attempt', when(d.nextAttemptAt)], ['Last error', d.lastError || '—'], ['Transport', d.transport || '—'],
-        ['Provider message id', d.providerMessageId || '—'], ['Idempotency key', d.idempotencyKey], ['Created', when(d.createdAt)]]
+        ['Provider message id', d.providerMessageId || '—'], ['Idempotency key', d.idempotencyKey], ['Created', when(d.createdAt)],
+        ['Last event', d.lastEventType ? `${d.lastEventType} · ${when(d.lastEventAt)}` : '—'], ['Delivered', when(d.deliveredAt)],
+        ['Bounced', when(d.bouncedAt)], ['Complained', when(d.complainedAt)], ['Suppressed', when(d.suppressedAt)]]
         .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     h('h3', {}, 'Events'), events));
   const toggle = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false', onclick: () => {
@@ -443,6 +445,7 @@ function deliveryRows(d) {
     h('td', {}, toggle),
     h('td', {}, badge(d.status)),
     h('td', { class: 'num' }, fmt(d.attempts)),
+    h('td', { class: 'hide-narrow', title: d.lastEventAt ? when(d.lastEventAt) : '' }, d.lastEventType || ''),
     h('td', { class: 'hide-narrow' }, d.lastError || ''),
     h('td', { class: 'hide-narrow' }, when(d.sentAt)),
     h('td', { class: 'hide-narrow' }, when(d.updatedAt))), detail];
