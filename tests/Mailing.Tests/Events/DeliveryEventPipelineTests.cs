@@ -59,10 +59,7 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
     [Fact]
     public async Task An_outcome_whose_lease_was_lost_stores_no_event_and_the_new_holders_outcome_stores_one()
     {
-        await ContactsAsync(1);
-        var campaign = await CreateCampaignAsync();
-        await Dispatcher.RunMaintenanceAsync(Ct);
-        await Dispatcher.PackAsync(Ct);
+        var campaign = await PackedCampaignAsync(contacts: 1);
         await using var scope = Services.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<ICampaignStore>();
         var sending = (await store.FindCampaignAsync(Client, campaign.Id, Ct))!;
@@ -82,10 +79,7 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
     [Fact]
     public async Task An_event_for_a_cancelled_delivery_is_stored_and_the_delivery_lists_with_its_projection()
     {
-        await ContactsAsync(1);
-        var campaign = await CreateCampaignAsync();
-        await Dispatcher.RunMaintenanceAsync(Ct);
-        await Dispatcher.PackAsync(Ct);
+        var campaign = await PackedCampaignAsync(contacts: 1);
         await using (var scope = Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<ICampaignService>().CancelAsync(Client, campaign.Id, Ct);
@@ -327,6 +321,16 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
             Audience = new AudienceSelection { Tags = ["news"] },
         }, Ct);
         return await campaigns.SendNowAsync(Client, campaign.Id, Ct);
+    }
+
+    /// <summary>Makes <paramref name="contacts"/> more contacts and a campaign to everyone, started and packed, nothing sent.</summary>
+    protected async Task<Campaign> PackedCampaignAsync(int contacts)
+    {
+        await ContactsAsync(contacts);
+        var campaign = await CreateCampaignAsync();
+        await Dispatcher.RunMaintenanceAsync(Ct);
+        await Dispatcher.PackAsync(Ct);
+        return campaign;
     }
 
     /// <summary>Makes <paramref name="contacts"/> more contacts, sends a campaign to everyone, and returns its deliveries.</summary>
