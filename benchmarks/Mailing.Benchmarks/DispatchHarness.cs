@@ -117,6 +117,7 @@ internal static class DispatchHarness
     private static int Int(string[] args, string name, int fallback) =>
         MembershipHarness.Argument(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
+    /// <summary>The pipeline on PostgreSQL, sending through the HTTP transport to <paramref name="baseUrl"/>, or when null through a transport that accepts everything.</summary>
     private static ServiceProvider Services(string connection, Uri? baseUrl, int concurrency)
     {
         var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
@@ -127,8 +128,7 @@ internal static class DispatchHarness
                 o.BatchSize = 1_000;
                 o.MaxConcurrency = concurrency;
                 o.PollInterval = TimeSpan.FromMilliseconds(50);
-            })
-            ;
+            });
         if (baseUrl is null)
         {
             services.AddSingleton<IMessageTransport, AcceptingTransport>();

@@ -87,7 +87,6 @@ internal static class CampaignMapping
         SuppressedAt = e.SuppressedAt,
         Terminal = e.Terminal,
         LastEventType = StoredEnum<DeliveryEventType>.ParseOrNull(e.LastEventType), // rows of earlier versions may hold 'expired' or 'cancelled'
-
         LastEventAt = e.LastEventAt,
         CreatedAt = e.CreatedAt,
         UpdatedAt = e.UpdatedAt,
