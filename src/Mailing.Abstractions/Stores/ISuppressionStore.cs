@@ -21,10 +21,13 @@ public interface ISuppressionStore
     Task<IReadOnlyList<Suppression>> ListAsync(string clientId, Guid? after, int take, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes every suppression stored under <paramref name="address"/>; contacts it had marked suppressed become active
-    /// again when nothing else suppresses them. How many were deleted.
+    /// Deletes the suppressions stored under <paramref name="address"/>: every one, or only those of
+    /// <paramref name="scope"/> and (for <see cref="SuppressionScope.AddressStream"/>) <paramref name="stream"/> when
+    /// given. Contacts a deleted rule had marked suppressed become active again when nothing else suppresses them.
+    /// How many were deleted.
     /// </summary>
-    Task<int> DeleteAsync(string clientId, string address, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<int> DeleteAsync(
+        string clientId, string address, SuppressionScope? scope, MessageStream? stream, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Of <paramref name="addresses"/> (lower-case emails), those that may not receive <paramref name="stream"/> at

@@ -1,3 +1,4 @@
+using Mailing.AspNetCore.Campaigns;
 using Mailing.AspNetCore.Http;
 using Mailing.Suppressions;
 using Microsoft.AspNetCore.Builder;
@@ -39,7 +40,9 @@ internal static class SuppressionEndpoints
 
         group.MapDelete("/{address}", DeleteAsync)
             .WithName("DeleteSuppression")
-            .WithSummary("Lift every suppression of an email address or a domain")
+            .WithSummary("Lift the suppressions of an email address or a domain: every one, or one rule (?scope=&stream=)")
+            .WithDescription("Without a query every rule of the address goes. ?scope=address lifts only the every-stream rule; " +
+                             "?stream=bulk (or ?scope=address_stream&stream=bulk) only that stream's rule.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
@@ -69,8 +72,14 @@ internal static class SuppressionEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        HttpContext http, [FromServices] ISuppressionService service, string address, CancellationToken cancellationToken) =>
-        await service.DeleteAsync(http.ClientId(), address, cancellationToken).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound(address);
+        HttpContext http, [FromServices] ISuppressionService service, string address, string? scope, string? stream, CancellationToken cancellationToken)
+    {
+        var onlyScope = WireEnum<SuppressionScope>.Parse(scope, "Scope");
+        var onlyStream = WireEnum<MessageStream>.Parse(stream, "Stream");
+        return await service.DeleteAsync(http.ClientId(), address, onlyScope, onlyStream, cancellationToken).ConfigureAwait(false)
+            ? TypedResults.NoContent()
+            : NotFound(address);
+    }
 
     private static ProblemHttpResult NotFound(string address) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"'{address}' is not suppressed.");

@@ -17,8 +17,13 @@ public interface ISuppressionService
     /// <summary>A keyset page of the client's suppressions in creation order.</summary>
     Task<Page<Suppression>> ListAsync(string clientId, string? cursor, int? limit, CancellationToken cancellationToken);
 
-    /// <summary>Deletes every suppression of the address or domain; whether there was one.</summary>
-    Task<bool> DeleteAsync(string clientId, string address, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes the suppressions of the address or domain: every one, or only the rule of <paramref name="scope"/> and
+    /// <paramref name="stream"/> when given (a stream alone means the address_stream rule of that stream); whether one was
+    /// deleted. Throws <see cref="MailingValidationException"/> for a scope that does not fit the address, or a stream without
+    /// the address_stream scope.
+    /// </summary>
+    Task<bool> DeleteAsync(string clientId, string address, SuppressionScope? scope, MessageStream? stream, CancellationToken cancellationToken);
 
     /// <summary>
     /// Suppresses <paramref name="recipient"/> for <paramref name="reason"/>: unsubscribes stop operational and bulk mail,
@@ -37,21 +42,8 @@ internal sealed partial class SuppressionService(ISuppressionStore store, TimePr
         ArgumentNullException.ThrowIfNull(input);
         var now = time.GetUtcNow();
         var (normalized, isDomain) = Normalize(address);
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var scope = input.Scope ?? (isDomain ? SuppressionScope.Domain : input.Stream is null ? SuppressionScope.Address : SuppressionScope.AddressStream);
-        if (isDomain != (scope == SuppressionScope.Domain))
-        {
-            errors["Scope"] = [isDomain ? "A domain can only have the domain scope." : "An email address has the address or address_stream scope."];
-        }
-
-        if (scope == SuppressionScope.AddressStream && input.Stream is null)
-        {
-            errors["Stream"] = ["The address_stream scope needs a stream."];
-        }
-        else if (scope != SuppressionScope.AddressStream && input.Stream is not null)
-        {
-            errors["Stream"] = ["Only the address_stream scope takes a stream."];
-        }
+        var errors = CheckScope(isDomain, scope, input.Stream);
 
         if (input.ExpiresAt is { } expires && expires <= now)
         {
@@ -86,8 +78,21 @@ internal sealed partial class SuppressionService(ISuppressionStore store, TimePr
         return PageCursor.ToPage(rows, take, s => s.Id.ToString("D"));
     }
 
-    public async Task<bool> DeleteAsync(string clientId, string address, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(clientId, Normalize(address).Address, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) > 0;
+    public async Task<bool> DeleteAsync(string clientId, string address, SuppressionScope? scope, MessageStream? stream, CancellationToken cancellationToken)
+    {
+        var (normalized, isDomain) = Normalize(address);
+        if (scope is null && stream is not null)
+        {
+            scope = SuppressionScope.AddressStream;
+        }
+
+        if (scope is { } chosen && CheckScope(isDomain, chosen, stream) is { Count: > 0 } errors)
+        {
+            throw new MailingValidationException(errors);
+        }
+
+        return await store.DeleteAsync(clientId, normalized, scope, stream, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) > 0;
+    }
 
     public async Task SuppressAsync(string clientId, string recipient, SuppressionReason reason, string source, CancellationToken cancellationToken)
     {
@@ -101,6 +106,27 @@ internal sealed partial class SuppressionService(ISuppressionStore store, TimePr
             ]
             : [New(clientId, address, SuppressionScope.Address, null, reason, source, null, now)];
         await store.UpsertAsync(rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="scope"/> fits the address (or domain) and <paramref name="stream"/> fits the scope.</summary>
+    private static Dictionary<string, string[]> CheckScope(bool isDomain, SuppressionScope scope, MessageStream? stream)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (isDomain != (scope == SuppressionScope.Domain))
+        {
+            errors["Scope"] = [isDomain ? "A domain can only have the domain scope." : "An email address has the address or address_stream scope."];
+        }
+
+        if (scope == SuppressionScope.AddressStream && stream is null)
+        {
+            errors["Stream"] = ["The address_stream scope needs a stream."];
+        }
+        else if (scope != SuppressionScope.AddressStream && stream is not null)
+        {
+            errors["Stream"] = ["Only the address_stream scope takes a stream."];
+        }
+
+        return errors;
     }
 
     private static Suppression New(

@@ -50,13 +50,27 @@ internal sealed class EfCoreSuppressionStore<TContext>(TContext db) : ISuppressi
         return [.. rows.Select(ToModel)];
     }
 
-    public async Task<int> DeleteAsync(string clientId, string address, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> DeleteAsync(
+        string clientId, string address, SuppressionScope? scope, MessageStream? stream, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var rules = Suppressions.Where(s => s.ClientId == clientId && s.Address == address);
+        if (scope is { } onlyScope)
+        {
+            var storedScope = StoredEnum<SuppressionScope>.Name(onlyScope);
+            rules = rules.Where(s => s.Scope == storedScope);
+        }
+
+        if (stream is { } onlyStream)
+        {
+            var storedStream = StoredEnum<MessageStream>.Name(onlyStream);
+            rules = rules.Where(s => s.Stream == storedStream);
+        }
+
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async ct =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
-            var deleted = await Suppressions.Where(s => s.ClientId == clientId && s.Address == address).ExecuteDeleteAsync(ct).ConfigureAwait(false);
+            var deleted = await rules.ExecuteDeleteAsync(ct).ConfigureAwait(false);
             if (deleted > 0)
             {
                 // Contacts this address (or domain) had suppressed are mailable again, unless a remaining rule still covers them.

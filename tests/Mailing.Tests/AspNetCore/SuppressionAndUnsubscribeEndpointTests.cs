@@ -37,6 +37,38 @@ public sealed class SuppressionAndUnsubscribeEndpointTests : SampleClientsTest
     }
 
     [Fact]
+    public async Task Deleting_with_a_stream_lifts_only_that_streams_rule()
+    {
+        await Acme.PutJsonAsync("/api/suppressions/ann@example.com", new { stream = "bulk" });
+        await Acme.PutJsonAsync("/api/suppressions/ann@example.com", new { stream = "operational" });
+        await Acme.PutJsonAsync("/api/suppressions/ann@example.com", new { });
+
+        var bulk = await Acme.DeleteAsync(new Uri("/api/suppressions/ann@example.com?stream=bulk", UriKind.Relative), Ct);
+        var bulkAgain = await Acme.DeleteAsync(new Uri("/api/suppressions/ann@example.com?stream=bulk", UriKind.Relative), Ct);
+        var everyStream = await Acme.DeleteAsync(new Uri("/api/suppressions/ann@example.com?scope=address", UriKind.Relative), Ct);
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NotFound, HttpStatusCode.NoContent), (bulk.StatusCode, bulkAgain.StatusCode, everyStream.StatusCode));
+        var left = Assert.Single((await (await Acme.GetUrlAsync("/api/suppressions/ann@example.com")).JsonAsync()).EnumerateArray());
+        Assert.Equal(("address_stream", "operational"), (left.GetProperty("scope").GetString(), left.GetProperty("stream").GetString()));
+    }
+
+    [Theory]
+    [InlineData("?scope=nowhere", "scope")]
+    [InlineData("?stream=loud", "stream")]
+    [InlineData("?scope=domain", "scope")]
+    [InlineData("?scope=address&stream=bulk", "stream")]
+    public async Task Deleting_a_rule_that_cannot_exist_is_a_problem_naming_the_field_and_deletes_nothing(string query, string field)
+    {
+        await Acme.PutJsonAsync("/api/suppressions/ann@example.com", new { stream = "bulk" });
+
+        var response = await Acme.DeleteAsync(new Uri("/api/suppressions/ann@example.com" + query, UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty(field, out _));
+        Assert.Single((await (await Acme.GetUrlAsync("/api/suppressions/ann@example.com")).JsonAsync()).EnumerateArray());
+    }
+
+    [Fact]
     public async Task An_invalid_suppression_is_a_problem_naming_the_field_and_writes_nothing()
     {
         var badAddress = await Acme.PutJsonAsync("/api/suppressions/not%20an%20address", new { });

@@ -841,14 +841,14 @@ async function suppressionsPage(current, params) {
       columns: [{ label: 'Address or domain' }, { label: 'Scope', narrow: true }, { label: 'Reason' }, { label: 'Source', narrow: true }, { label: 'Expires', narrow: true }, { label: 'Created', narrow: true }, { label: 'Action' }],
       fetchPage: term ? () => findSuppressions([term, domain]) : cursor => api('GET', '/suppressions', { query: { cursor, limit: PAGE } }),
       empty: term ? (domain ? `Neither ${term} nor ${domain} is suppressed.` : `${term} is not suppressed.`) : 'No suppressions: every address gets mail.',
-      row: s => h('tr', { dataset: { address: s.address } },
+      row: s => h('tr', { dataset: { address: s.address, rule: s.id } },
         h('td', { class: 'address' }, s.address, h('div', { class: 'muted show-narrow' }, scopeText(s))),
         h('td', { class: 'hide-narrow' }, scopeText(s)),
         h('td', {}, badge(s.reason)),
         h('td', { class: 'hide-narrow' }, s.source || '—'),
         h('td', { class: 'hide-narrow' }, s.expiresAt ? [when(s.expiresAt), new Date(s.expiresAt) <= new Date() ? ' (expired)' : null] : 'never'),
         h('td', { class: 'hide-narrow' }, when(s.createdAt)),
-        h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${s.address}`, onclick: () => remove(s.address) }, 'Remove'))),
+        h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${s.address} (${scopeText(s)})`, onclick: () => remove(s) }, 'Remove'))),
     });
     set(heading, h('h2', {}, term ? `Suppressions of ${term}` : 'All suppressions'),
       term ? h('a', { href: '#/suppressions' }, 'Show all') : h('span', { class: 'muted' }, 'oldest first'));
@@ -856,16 +856,22 @@ async function suppressionsPage(current, params) {
     await table.load();
   }
 
-  async function remove(address) {
-    if (!confirm(`Lift every suppression of ${address}? Mail to it is sent again.`)) return;
+  // Lifts one rule (its scope and stream); other rules of the same address stay.
+  async function remove(s) {
+    const { address } = s;
+    if (!confirm(`Lift the ${scopeText(s)} suppression of ${address}?`)) return;
     clearBanner();
     try {
-      await api('DELETE', `/suppressions/${encodeURIComponent(address)}`);
-      const rows = [...results.querySelectorAll('tr[data-address]')].filter(row => row.dataset.address === address);
+      await api('DELETE', `/suppressions/${encodeURIComponent(address)}`, { query: { scope: s.scope, stream: s.stream } });
+      const row = results.querySelector(`tr[data-rule="${s.id}"]`);
       // The keyboard's place moves to the next row's button (or the search field) instead of being lost with the row.
-      (rows[rows.length - 1]?.nextElementSibling?.querySelector('button') || q).focus();
-      for (const row of rows) row.remove();
-      showBanner(`${address} is no longer suppressed.`, 'info');
+      (row?.nextElementSibling?.querySelector('button') || q).focus();
+      row?.remove();
+      let left = [];
+      try { left = await api('GET', `/suppressions/${encodeURIComponent(address)}`); } catch (error) { if (error.status !== 404) throw error; }
+      showBanner(left.length
+        ? `The ${scopeText(s)} rule of ${address} is lifted; ${left.length} other ${left.length === 1 ? 'rule still applies' : 'rules still apply'}.`
+        : `${address} is no longer suppressed.`, 'info');
     } catch (error) {
       showBanner(error.message);
     }
