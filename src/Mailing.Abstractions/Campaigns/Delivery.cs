@@ -56,7 +56,10 @@ public sealed record Delivery
     /// <summary>When it was suppressed (by the pipeline, or a provider's report).</summary>
     public DateTimeOffset? SuppressedAt { get; init; }
 
-    /// <summary>Whether its story has ended (delivered, bounced, complained, rejected, failed, suppressed); never flips back.</summary>
+    /// <summary>
+    /// Whether its story has ended: a delivered, bounced, complained, rejected, failed or suppressed event, or the delivery
+    /// failed, expired or was cancelled. Never flips back.
+    /// </summary>
     public bool Terminal { get; init; }
 
     /// <summary>The type of its latest event, by event time.</summary>

@@ -207,7 +207,7 @@ public sealed record PreviewResponse(Guid ContactId, string? Recipient, string? 
 /// <param name="BouncedAt">The time of its first <c>bounced</c> event.</param>
 /// <param name="ComplainedAt">The time of its first <c>complained</c> event.</param>
 /// <param name="SuppressedAt">When it was suppressed.</param>
-/// <param name="Terminal">Whether its story has ended (delivered, bounced, complained, rejected, failed, suppressed); never flips back.</param>
+/// <param name="Terminal">Whether its story has ended (a delivered, bounced, complained, rejected, failed or suppressed event, or the delivery failed, expired or was cancelled); never flips back.</param>
 /// <param name="LastEventType">The type of its latest event by event time (<c>dispatched</c>, <c>delivered</c>, <c>opened</c>, …).</param>
 /// <param name="LastEventAt">The time of its latest event.</param>
 /// <param name="CreatedAt">When it was made.</param>

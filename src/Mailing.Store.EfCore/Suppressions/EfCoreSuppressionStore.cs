@@ -70,8 +70,12 @@ internal sealed class EfCoreSuppressionStore<TContext>(TContext db) : ISuppressi
         return await strategy.ExecuteAsync(async ct =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+
+            // Only rules of every stream without an expiry mark contacts (see UpsertAsync), so only their removal releases any.
+            var addressStream = StoredEnum<SuppressionScope>.Name(SuppressionScope.AddressStream);
+            var marked = await rules.AnyAsync(s => s.Scope != addressStream && s.ExpiresAt == null, ct).ConfigureAwait(false);
             var deleted = await rules.ExecuteDeleteAsync(ct).ConfigureAwait(false);
-            if (deleted > 0)
+            if (deleted > 0 && marked)
             {
                 // Contacts this address (or domain) had suppressed are mailable again, unless a remaining rule still covers them.
                 var contacts = db.Set<ContactEntity>().Where(c => c.ClientId == clientId && c.Status == ContactStatuses.Suppressed && c.DeletedAt == null);

@@ -52,6 +52,19 @@ public sealed class SuppressionAndUnsubscribeEndpointTests : SampleClientsTest
         Assert.Equal(("address_stream", "operational"), (left.GetProperty("scope").GetString(), left.GetProperty("stream").GetString()));
     }
 
+    [Fact]
+    public async Task Lifting_a_stream_rule_leaves_a_contact_suppressed_by_hand_suppressed()
+    {
+        var created = await (await Acme.PostJsonAsync("/api/contacts", new { email = "zoe@example.com", status = "suppressed" })).JsonAsync();
+        await Acme.PutJsonAsync("/api/suppressions/zoe@example.com", new { stream = "bulk" });
+
+        var lifted = await Acme.DeleteAsync(new Uri("/api/suppressions/zoe@example.com?stream=bulk", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, lifted.StatusCode);
+        var contact = await (await Acme.GetUrlAsync($"/api/contacts/{created.GetProperty("id").GetString()}")).JsonAsync();
+        Assert.Equal("suppressed", contact.GetProperty("status").GetString());
+    }
+
     [Theory]
     [InlineData("?scope=nowhere", "scope")]
     [InlineData("?stream=loud", "stream")]

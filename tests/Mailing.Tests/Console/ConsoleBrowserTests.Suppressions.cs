@@ -49,7 +49,7 @@ public sealed partial class ConsoleBrowserTests
         await page.GetByLabel("Find an address or domain").PressAsync("Enter");
         await Assertions.Expect(table.GetByRole(AriaRole.Row)).ToHaveCountAsync(1 + 2, new() { Timeout = Timeout });
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove frank@example.com (address · bulk)" }).ClickAsync();
-        await Assertions.Expect(page.GetByTestId("banner")).ToContainTextAsync("1 other rule still applies", new() { Timeout = Timeout });
+        await Assertions.Expect(page.GetByTestId("banner")).ToContainTextAsync("1 other rule is stored", new() { Timeout = Timeout });
         await Assertions.Expect(table.GetByRole(AriaRole.Row)).ToHaveCountAsync(1 + 1, new() { Timeout = Timeout });
         Assert.Equal("operational", Assert.Single((await (await _acme.GetAsync(new Uri("/api/suppressions/frank@example.com", UriKind.Relative), Ct))
             .Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray()).GetProperty("stream").GetString());

@@ -281,9 +281,9 @@ public sealed class HttpMessageTransportTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         await Task.Delay(TimeSpan.FromMilliseconds(1200), TestContext.Current.CancellationToken);
 
-        // A retry may start before the deadline (the delays are jittered); none after it (a little slack for the clock).
+        // A retry may start before the deadline (the delays are jittered); none after it (slack for one in flight on a loaded machine).
         Assert.NotEmpty(_provider.Received);
-        Assert.All(_provider.Received, r => Assert.True(r.ReceivedAt <= deadlineAt.AddMilliseconds(150), $"request {r.Number} at {r.ReceivedAt:O}, deadline {deadlineAt:O}"));
+        Assert.All(_provider.Received, r => Assert.True(r.ReceivedAt <= deadlineAt.AddMilliseconds(500), $"request {r.Number} at {r.ReceivedAt:O}, deadline {deadlineAt:O}"));
     }
 
     [Fact]

@@ -86,6 +86,7 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
         }
 
         var cancelled = Assert.Single(await DeliveriesAsync(campaign.Id));
+        Assert.Equal((DeliveryStatus.Cancelled, true, (DeliveryEventType?)null, (DateTimeOffset?)null), (cancelled.Status, cancelled.Terminal, cancelled.LastEventType, cancelled.LastEventAt)); // not an event
         var results = await IngestAsync(Event("late-1", DeliveryEventType.Opened, T0.AddMinutes(1), cancelled));
 
         Assert.Equal(DeliveryEventOutcome.Applied, Assert.Single(results).Outcome);

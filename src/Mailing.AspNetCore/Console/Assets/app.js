@@ -867,11 +867,12 @@ async function suppressionsPage(current, params) {
       // The keyboard's place moves to the next row's button (or the search field) instead of being lost with the row.
       (row?.nextElementSibling?.querySelector('button') || q).focus();
       row?.remove();
-      let left = [];
-      try { left = await api('GET', `/suppressions/${encodeURIComponent(address)}`); } catch (error) { if (error.status !== 404) throw error; }
-      showBanner(left.length
-        ? `The ${scopeText(s)} rule of ${address} is lifted; ${left.length} other ${left.length === 1 ? 'rule still applies' : 'rules still apply'}.`
-        : `${address} is no longer suppressed.`, 'info');
+      // What is left of the address's rules (the lift itself succeeded, whatever this read answers).
+      let left = null;
+      try { left = await api('GET', `/suppressions/${encodeURIComponent(address)}`); } catch (error) { left = error.status === 404 ? [] : null; }
+      showBanner(left === null ? `The ${scopeText(s)} rule of ${address} is lifted.`
+        : left.length ? `The ${scopeText(s)} rule of ${address} is lifted; ${left.length} other ${left.length === 1 ? 'rule is' : 'rules are'} stored.`
+          : `${address} is no longer suppressed.`, 'info');
     } catch (error) {
       showBanner(error.message);
     }
