@@ -76,9 +76,16 @@ internal static class SuppressionEndpoints
     {
         var onlyScope = WireEnum<SuppressionScope>.Parse(scope, "Scope");
         var onlyStream = WireEnum<MessageStream>.Parse(stream, "Stream");
-        return await service.DeleteAsync(http.ClientId(), address, onlyScope, onlyStream, cancellationToken).ConfigureAwait(false)
-            ? TypedResults.NoContent()
-            : NotFound(address);
+        if (await service.DeleteAsync(http.ClientId(), address, onlyScope, onlyStream, cancellationToken).ConfigureAwait(false))
+        {
+            return TypedResults.NoContent();
+        }
+
+        return onlyScope is null && onlyStream is null
+            ? NotFound(address)
+            : TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                detail: $"'{address}' has no {(onlyStream is { } s ? $"{WireEnum<MessageStream>.Name(s)}-stream" : WireEnum<SuppressionScope>.Name(onlyScope!.Value))} rule.");
     }
 
     private static ProblemHttpResult NotFound(string address) =>

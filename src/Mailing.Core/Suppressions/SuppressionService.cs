@@ -83,6 +83,11 @@ internal sealed partial class SuppressionService(ISuppressionStore store, TimePr
         var (normalized, isDomain) = Normalize(address);
         if (scope is null && stream is not null)
         {
+            if (isDomain)
+            {
+                throw new MailingValidationException("Stream", "A domain's rule covers every stream; it has no stream rules.");
+            }
+
             scope = SuppressionScope.AddressStream;
         }
 
