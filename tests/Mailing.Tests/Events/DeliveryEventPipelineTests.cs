@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Mailing.Campaigns;
 using Mailing.Contacts;
 using Mailing.Dispatch;
@@ -27,6 +28,9 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
     internal RecordingTransport Transport { get; private set; } = null!;
 
     protected abstract Task UseStoreAsync(MailingBuilder builder);
+
+    /// <summary>Makes the database refuse every insert into the delivery events table from now on (a trigger).</summary>
+    protected abstract Task RefuseEventInsertsAsync();
 
     public async ValueTask InitializeAsync()
     {
@@ -74,6 +78,23 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
         Assert.Equal(1, await store.RecordOutcomesAsync([Sent(second)], Time.GetUtcNow(), Ct));
         Assert.Equal(0, await store.RecordOutcomesAsync([Sent(second)], Time.GetUtcNow(), Ct)); // recorded once only
         Assert.Single(await HistoryAsync(first.Delivery), e => e.Type == DeliveryEventType.Dispatched);
+    }
+
+    [Fact]
+    public async Task An_outcome_whose_event_cannot_be_stored_is_not_recorded_either()
+    {
+        var campaign = await PackedCampaignAsync(contacts: 1);
+        await using var scope = Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<ICampaignStore>();
+        var sending = (await store.FindCampaignAsync(Client, campaign.Id, Ct))!;
+        var claimed = Assert.Single(await store.ClaimDeliveriesAsync(sending, Time.GetUtcNow(), "only", TimeSpan.FromMinutes(1), 10, Ct));
+        await RefuseEventInsertsAsync();
+
+        await Assert.ThrowsAnyAsync<DbException>(() => store.RecordOutcomesAsync(
+            [new(Client, claimed.Delivery.Id, claimed.LeaseToken, DeliveryStatus.Sent, 1, Transport: "test", ProviderMessageId: "m-1")], Time.GetUtcNow(), Ct));
+
+        var delivery = Assert.Single(await DeliveriesAsync(campaign.Id));
+        Assert.Equal((DeliveryStatus.Sending, (DateTimeOffset?)null, (string?)null), (delivery.Status, delivery.SentAt, delivery.ProviderMessageId));
     }
 
     [Fact]
@@ -364,15 +385,39 @@ public sealed class SqliteDeliveryEventPipelineTests : DeliveryEventPipelineTest
         return Task.CompletedTask;
     }
 
+    protected override async Task RefuseEventInsertsAsync()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(_file.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TRIGGER refuse_events BEFORE INSERT ON mailing_delivery_events BEGIN SELECT RAISE(ABORT, 'events refused'); END;";
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
     public void Dispose() => _file.Dispose();
 }
 
 public sealed class PostgresDeliveryEventPipelineTests(PostgresServer server) : DeliveryEventPipelineTests
 {
+    private string _database = null!;
+
     protected override async Task UseStoreAsync(MailingBuilder builder)
     {
-        var database = await server.GetDatabaseAsync($"events{Guid.NewGuid():N}"[..20]);
+        _database = await server.GetDatabaseAsync($"events{Guid.NewGuid():N}"[..20]);
+        var database = _database;
         builder.UseEntityFrameworkCore(db => db.UseNpgsql(database));
+    }
+
+    protected override async Task RefuseEventInsertsAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_database);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand(
+            """
+            CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'events refused'; END $$;
+            CREATE TRIGGER refuse_events BEFORE INSERT ON mailing_delivery_events FOR EACH ROW EXECUTE FUNCTION refuse_events();
+            """, connection);
+        await command.ExecuteNonQueryAsync(Ct);
     }
 
     [Fact]
