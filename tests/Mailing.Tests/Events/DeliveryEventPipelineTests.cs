@@ -66,12 +66,9 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
         var campaign = await PackedCampaignAsync(contacts: 1);
         await using var scope = Services.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<ICampaignStore>();
-        var sending = (await store.FindCampaignAsync(Client, campaign.Id, Ct))!;
-        var first = Assert.Single(await store.ClaimDeliveriesAsync(sending, Time.GetUtcNow(), "first", TimeSpan.FromMinutes(1), 10, Ct));
+        var first = await ClaimOneAsync(store, campaign.Id);
         Time.Advance(TimeSpan.FromMinutes(2)); // the first sender's lease runs out; another claims the delivery
-        var second = Assert.Single(await store.ClaimDeliveriesAsync(sending, Time.GetUtcNow(), "second", TimeSpan.FromMinutes(1), 10, Ct));
-        DeliveryOutcome Sent(ClaimedDelivery claimed) =>
-            new(Client, claimed.Delivery.Id, claimed.LeaseToken, DeliveryStatus.Sent, 1, Transport: "test", ProviderMessageId: "m-1");
+        var second = await ClaimOneAsync(store, campaign.Id);
 
         Assert.Equal(0, await store.RecordOutcomesAsync([Sent(first)], Time.GetUtcNow(), Ct));
         Assert.Empty(await HistoryAsync(first.Delivery));
@@ -86,12 +83,10 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
         var campaign = await PackedCampaignAsync(contacts: 1);
         await using var scope = Services.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<ICampaignStore>();
-        var sending = (await store.FindCampaignAsync(Client, campaign.Id, Ct))!;
-        var claimed = Assert.Single(await store.ClaimDeliveriesAsync(sending, Time.GetUtcNow(), "only", TimeSpan.FromMinutes(1), 10, Ct));
+        var claimed = await ClaimOneAsync(store, campaign.Id);
         await RefuseEventInsertsAsync();
 
-        await Assert.ThrowsAnyAsync<DbException>(() => store.RecordOutcomesAsync(
-            [new(Client, claimed.Delivery.Id, claimed.LeaseToken, DeliveryStatus.Sent, 1, Transport: "test", ProviderMessageId: "m-1")], Time.GetUtcNow(), Ct));
+        await Assert.ThrowsAnyAsync<DbException>(() => store.RecordOutcomesAsync([Sent(claimed)], Time.GetUtcNow(), Ct));
 
         var delivery = Assert.Single(await DeliveriesAsync(campaign.Id));
         Assert.Equal((DeliveryStatus.Sending, (DateTimeOffset?)null, (string?)null), (delivery.Status, delivery.SentAt, delivery.ProviderMessageId));
@@ -344,6 +339,17 @@ public abstract class DeliveryEventPipelineTests : IAsyncLifetime
         }, Ct);
         return await campaigns.SendNowAsync(Client, campaign.Id, Ct);
     }
+
+    /// <summary>Claims the campaign's one due delivery for a minute, as a sender would.</summary>
+    protected async Task<ClaimedDelivery> ClaimOneAsync(ICampaignStore store, Guid campaignId)
+    {
+        var sending = (await store.FindCampaignAsync(Client, campaignId, Ct))!;
+        return Assert.Single(await store.ClaimDeliveriesAsync(sending, Time.GetUtcNow(), "test", TimeSpan.FromMinutes(1), 10, Ct));
+    }
+
+    /// <summary>The outcome of a claimed delivery that a transport accepted as m-1.</summary>
+    protected DeliveryOutcome Sent(ClaimedDelivery claimed) =>
+        new(Client, claimed.Delivery.Id, claimed.LeaseToken, DeliveryStatus.Sent, 1, Transport: "test", ProviderMessageId: "m-1");
 
     /// <summary>Makes <paramref name="contacts"/> more contacts and a campaign to everyone, started and packed, nothing sent.</summary>
     protected async Task<Campaign> PackedCampaignAsync(int contacts)
