@@ -67,8 +67,6 @@ internal sealed partial class AudienceService(
 /// <summary>Validation and normalization of <see cref="AudienceSelection"/>.</summary>
 internal static class AudienceSelections
 {
-    public const int MaxItems = MailingLimits.MaxSelectionItems;
-    public const int MaxAttributes = MailingLimits.MaxSelectionAttributes;
 
     /// <summary>
     /// The scope a campaign's selection reads in <paramref name="clientId"/>: the audience it names, or the default one.
@@ -90,7 +88,7 @@ internal static class AudienceSelections
         var errors = new ValidationErrors();
         errors.Check("Audience", InputRules.CheckScope(scope));
         errors.Check("Audience", selection.Audience is { } named && !string.Equals(named, scope.Audience, StringComparison.Ordinal)
-            ? $"The selection names audience '{InputRules.Echo(named, InputRules.MaxAudienceLength)}' but is read in audience '{InputRules.Echo(scope.Audience, InputRules.MaxAudienceLength)}'; leave it out or make them agree."
+            ? $"The selection names audience '{InputRules.Echo(named, MailingLimits.MaxAudienceLength)}' but is read in audience '{InputRules.Echo(scope.Audience, MailingLimits.MaxAudienceLength)}'; leave it out or make them agree."
             : null);
         var lists = Items(errors, "Lists", selection.Lists, (string? k, out string v) => { v = k!; return InputRules.CheckListKey(k); });
         var tags = Items(errors, "Tags", selection.Tags, (string? t, out string v) => { v = t!; return InputRules.CheckTag(t); });
@@ -99,10 +97,10 @@ internal static class AudienceSelections
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         if (selection.Attributes is { } given)
         {
-            errors.Check("Attributes", given.Count > MaxAttributes ? $"At most {MaxAttributes} attributes can be filtered on." : null);
+            errors.Check("Attributes", given.Count > MailingLimits.MaxSelectionAttributes ? $"At most {MailingLimits.MaxSelectionAttributes} attributes can be filtered on." : null);
             foreach (var (name, value) in given)
             {
-                var field = $"Attributes[{InputRules.Echo(name, InputRules.MaxAttributeNameLength)}]";
+                var field = $"Attributes[{InputRules.Echo(name, MailingLimits.MaxAttributeNameLength)}]";
                 errors.Check(field, InputRules.CheckAttributeName(name))
                       .Check(field, value is null ? "The attribute value must be a string, not null." : InputRules.CheckFilterText(value));
                 attributes[name] = value!;
@@ -128,7 +126,7 @@ internal static class AudienceSelections
             return result;
         }
 
-        errors.Check(field, items.Count > MaxItems ? $"At most {MaxItems} {field.ToLowerInvariant()} can be given." : null);
+        errors.Check(field, items.Count > MailingLimits.MaxSelectionItems ? $"At most {MailingLimits.MaxSelectionItems} {field.ToLowerInvariant()} can be given." : null);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++)
         {

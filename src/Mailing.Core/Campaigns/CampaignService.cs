@@ -19,9 +19,6 @@ internal sealed partial class CampaignService(
     DispatchSignal signal,
     ILogger<CampaignService> logger) : ICampaignService
 {
-    internal const int MaxNameLength = MailingLimits.MaxNameLength;
-    internal const int MaxCorrelationIdLength = MailingLimits.MaxCorrelationIdLength;
-    internal const int MaxMessagesPerSecond = MailingLimits.MaxMessagesPerSecond;
 
     private static readonly CampaignStatus[] Editable = [CampaignStatus.Draft, CampaignStatus.Scheduled];
     private static readonly CampaignStatus[] Cancellable = [CampaignStatus.Draft, CampaignStatus.Scheduled, CampaignStatus.Sending, CampaignStatus.Paused];
@@ -205,7 +202,7 @@ internal sealed partial class CampaignService(
         var errors = new ValidationErrors();
         var name = input.Name?.Trim();
         errors.Check("Name", string.IsNullOrEmpty(name) ? "The name is required."
-            : name.Length > MaxNameLength ? $"The name must be at most {MaxNameLength} characters." : null);
+            : name.Length > MailingLimits.MaxNameLength ? $"The name must be at most {MailingLimits.MaxNameLength} characters." : null);
         errors.Check("Channel", input.Channel is null ? "The channel is required: sms, email or webhook." : null);
         var channel = input.Channel ?? MessageChannel.Sms;
         Merge(errors, CampaignTemplates.Compile(input.SubjectTemplate, input.BodyTemplate, channel == MessageChannel.Email).Errors);
@@ -220,10 +217,10 @@ internal sealed partial class CampaignService(
         }
 
         errors.Check("DefaultTimeZone", input.DefaultTimeZone is null ? null : InputRules.CheckTimeZone(input.DefaultTimeZone));
-        errors.Check("MessagesPerSecond", input.MessagesPerSecond is < 1 or > MaxMessagesPerSecond
-            ? $"At most this many messages per second: 1 to {MaxMessagesPerSecond}, or omit it for no limit." : null);
-        errors.Check("CorrelationId", input.CorrelationId is { Length: > MaxCorrelationIdLength }
-            ? $"The correlation id must be at most {MaxCorrelationIdLength} characters." : null);
+        errors.Check("MessagesPerSecond", input.MessagesPerSecond is < 1 or > MailingLimits.MaxMessagesPerSecond
+            ? $"At most this many messages per second: 1 to {MailingLimits.MaxMessagesPerSecond}, or omit it for no limit." : null);
+        errors.Check("CorrelationId", input.CorrelationId is { Length: > MailingLimits.MaxCorrelationIdLength }
+            ? $"The correlation id must be at most {MailingLimits.MaxCorrelationIdLength} characters." : null);
         errors.Check("Metadata", InputRules.CheckMetadata(input.Metadata, out var metadataJson));
         var now = time.GetUtcNow();
         if (input.EndAt is { } end)

@@ -118,7 +118,7 @@ internal sealed partial class ContactService(
         var tags = new List<string>();
         if (contact.Tags is { } given)
         {
-            errors.Check("Tags", given.Count > InputRules.MaxTags ? $"A contact can have at most {InputRules.MaxTags} tags." : null);
+            errors.Check("Tags", given.Count > MailingLimits.MaxTagsPerContact ? $"A contact can have at most {MailingLimits.MaxTagsPerContact} tags." : null);
             for (var i = 0; i < given.Count; i++)
             {
                 if (InputRules.CheckTag(given[i]) is { } tagError)

@@ -210,7 +210,7 @@ internal static class SendWindows
 
     private static TimeZoneInfo? Find(string? id)
     {
-        if (string.IsNullOrWhiteSpace(id) || id.Length > InputRules.MaxTimeZoneLength)
+        if (string.IsNullOrWhiteSpace(id) || id.Length > MailingLimits.MaxTimeZoneLength)
         {
             return null;
         }

@@ -38,7 +38,7 @@ internal sealed partial class RecipientListService(
         MailingScope scope, string? cursor = null, int? limit = null, CancellationToken cancellationToken = default)
     {
         var errors = new ValidationErrors();
-        errors.Check("Audience", CheckScope(scope));
+        errors.Check("Audience", InputRules.CheckScope(scope));
         var size = CheckLimit(errors, limit);
         errors.ThrowIfAny();
 
@@ -149,8 +149,8 @@ internal sealed partial class RecipientListService(
             ? new MemberWrite(index, member.SourceObjectKey, email, normalized, member.Name, metadata)
             : new MemberWrite(
                 index,
-                InputRules.Echo(member.SourceObjectKey, InputRules.MaxSourceObjectKeyLength),
-                InputRules.Echo(member.Email, InputRules.MaxEmailLength),
+                InputRules.Echo(member.SourceObjectKey, MailingLimits.MaxSourceObjectKeyLength),
+                InputRules.Echo(member.Email, MailingLimits.MaxEmailLength),
                 null,
                 null,
                 InputRules.EmptyObjectJson,
@@ -168,18 +168,7 @@ internal sealed partial class RecipientListService(
     }
 
     private static void CheckScopeAndKey(ValidationErrors errors, MailingScope scope, string key) =>
-        errors.Check("Audience", CheckScope(scope)).Check("Key", InputRules.CheckListKey(key));
-
-    private static string? CheckScope(MailingScope scope)
-    {
-        if (!InputRules.IsValidClientId(scope.ClientId))
-        {
-            // The client comes from the host (the authenticated principal), never from end-user input.
-            throw new ArgumentException($"The scope's client id must be 1 to {InputRules.MaxClientIdLength} printable characters.", nameof(scope));
-        }
-
-        return InputRules.CheckAudience(scope.Audience);
-    }
+        errors.Check("Audience", InputRules.CheckScope(scope)).Check("Key", InputRules.CheckListKey(key));
 
     private int CheckLimit(ValidationErrors errors, int? limit)
     {

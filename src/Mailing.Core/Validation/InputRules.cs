@@ -6,27 +6,13 @@ namespace Mailing.Validation;
 /// <summary>The validation and normalization rules shared by every Mailing input.</summary>
 internal static class InputRules
 {
-    // The published limits (MailingLimits), under the names the rules use.
-    public const int MaxClientIdLength = MailingLimits.MaxClientIdLength;
-    public const int MaxAudienceLength = MailingLimits.MaxAudienceLength;
-    public const int MaxListKeyLength = MailingLimits.MaxListKeyLength;
-    public const int MaxSourceObjectKeyLength = MailingLimits.MaxSourceObjectKeyLength;
-    public const int MaxTypeLength = MailingLimits.MaxListTypeLength;
-    public const int MaxNameLength = MailingLimits.MaxNameLength;
-    public const int MaxEmailLength = MailingLimits.MaxEmailLength;
-    public const int MaxMetadataLength = MailingLimits.MaxMetadataLength;
-    public const int MaxTagLength = MailingLimits.MaxTagLength;
-    public const int MaxTags = MailingLimits.MaxTagsPerContact;
-    public const int MaxExternalIdLength = MailingLimits.MaxExternalIdLength;
-    public const int MaxTimeZoneLength = MailingLimits.MaxTimeZoneLength;
-    public const int MaxAttributeNameLength = MailingLimits.MaxAttributeNameLength;
     public const int MaxLocalPartLength = 64;
     private const string AtomSpecials = "!#$%&'*+-/=?^_`{|}~";
     public const string EmptyObjectJson = "{}";
 
     /// <summary>Checks a client id (which hosts take from the authenticated principal, not from end users).</summary>
     public static bool IsValidClientId(string? clientId) =>
-        !string.IsNullOrWhiteSpace(clientId) && clientId.Length <= MaxClientIdLength && !HasControlChars(clientId);
+        !string.IsNullOrWhiteSpace(clientId) && clientId.Length <= MailingLimits.MaxClientIdLength && !HasControlChars(clientId);
 
     /// <summary>
     /// Checks a scope: a bad client id is the host's mistake (<see cref="ArgumentException"/>), since the client comes
@@ -35,13 +21,13 @@ internal static class InputRules
     public static string? CheckScope(MailingScope scope) =>
         IsValidClientId(scope.ClientId)
             ? CheckAudience(scope.Audience)
-            : throw new ArgumentException($"The scope's client id must be 1 to {MaxClientIdLength} printable characters.", nameof(scope));
+            : throw new ArgumentException($"The scope's client id must be 1 to {MailingLimits.MaxClientIdLength} printable characters.", nameof(scope));
 
     public static string? CheckAudience(string? audience)
     {
-        if (string.IsNullOrEmpty(audience) || audience.Length > MaxAudienceLength)
+        if (string.IsNullOrEmpty(audience) || audience.Length > MailingLimits.MaxAudienceLength)
         {
-            return $"The audience must be 1 to {MaxAudienceLength} characters.";
+            return $"The audience must be 1 to {MailingLimits.MaxAudienceLength} characters.";
         }
 
         foreach (var c in audience)
@@ -57,7 +43,7 @@ internal static class InputRules
 
     public static string? CheckListKey(string? key)
     {
-        if (CheckKey(key, "list key", MaxListKeyLength) is { } error)
+        if (CheckKey(key, "list key", MailingLimits.MaxListKeyLength) is { } error)
         {
             return error;
         }
@@ -65,17 +51,17 @@ internal static class InputRules
         return key!.Contains('/', StringComparison.Ordinal) ? "The list key must not contain '/'." : null;
     }
 
-    public static string? CheckSourceObjectKey(string? key) => CheckKey(key, "source object key", MaxSourceObjectKeyLength);
+    public static string? CheckSourceObjectKey(string? key) => CheckKey(key, "source object key", MailingLimits.MaxSourceObjectKeyLength);
 
     public static string? CheckType(string? type) =>
         string.IsNullOrWhiteSpace(type) ? "The list type is required."
-        : type.Length > MaxTypeLength ? $"The list type must be at most {MaxTypeLength} characters."
+        : type.Length > MailingLimits.MaxListTypeLength ? $"The list type must be at most {MailingLimits.MaxListTypeLength} characters."
         : HasControlChars(type) || type.Trim().Length != type.Length ? "The list type must not contain control characters, unpaired surrogates or leading/trailing spaces."
         : null;
 
     public static string? CheckName(string? name) =>
         name is null ? null
-        : name.Length > MaxNameLength ? $"The name must be at most {MaxNameLength} characters."
+        : name.Length > MailingLimits.MaxNameLength ? $"The name must be at most {MailingLimits.MaxNameLength} characters."
         : HasControlChars(name) ? "The name must not contain control characters or unpaired surrogates."
         : null;
 
@@ -99,9 +85,9 @@ internal static class InputRules
         }
 
         var candidate = email.Trim();
-        if (candidate.Length > MaxEmailLength)
+        if (candidate.Length > MailingLimits.MaxEmailLength)
         {
-            return $"The email address must be at most {MaxEmailLength} characters.";
+            return $"The email address must be at most {MailingLimits.MaxEmailLength} characters.";
         }
 
         if (candidate.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format) || HasUnpairedSurrogate(candidate))
@@ -151,9 +137,9 @@ internal static class InputRules
         }
 
         var compact = JsonSerializer.Serialize(element);
-        if (compact.Length > MaxMetadataLength)
+        if (compact.Length > MailingLimits.MaxMetadataLength)
         {
-            return $"The metadata must be at most {MaxMetadataLength} characters of JSON.";
+            return $"The metadata must be at most {MailingLimits.MaxMetadataLength} characters of JSON.";
         }
 
         json = compact;
@@ -199,7 +185,7 @@ internal static class InputRules
         {
             // Most domains are ASCII already; IDNs become punycode (with the same label rules).
             var ascii = (domain.All(char.IsAscii) ? domain : new IdnMapping { UseStd3AsciiRules = true }.GetAscii(domain)).ToLowerInvariant();
-            return ascii.Length <= MaxEmailLength && ascii.Split('.').All(l => l.Length is > 0 and <= 63 && l[0] != '-' && l[^1] != '-' && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            return ascii.Length <= MailingLimits.MaxEmailLength && ascii.Split('.').All(l => l.Length is > 0 and <= 63 && l[0] != '-' && l[^1] != '-' && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
                 ? ascii
                 : null;
         }
@@ -287,7 +273,7 @@ internal static class InputRules
             return null;
         }
 
-        return timeZone.Length is > 0 and <= MaxTimeZoneLength && !HasControlChars(timeZone)
+        return timeZone.Length is > 0 and <= MailingLimits.MaxTimeZoneLength && !HasControlChars(timeZone)
             && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out var zone) && zone.HasIanaId
             ? null
             : $"'{Truncate(timeZone)}' is not an IANA time zone id (e.g. Europe/Moscow or America/New_York).";
@@ -295,17 +281,17 @@ internal static class InputRules
 
     public static string? CheckTag(string? tag) =>
         string.IsNullOrWhiteSpace(tag) ? "A tag must not be empty."
-        : tag.Length > MaxTagLength ? $"A tag must be at most {MaxTagLength} characters."
+        : tag.Length > MailingLimits.MaxTagLength ? $"A tag must be at most {MailingLimits.MaxTagLength} characters."
         : HasControlChars(tag) || tag.Trim().Length != tag.Length ? "A tag must not contain control characters or leading/trailing spaces."
         : null;
 
     public static string? CheckExternalId(string? externalId) =>
-        externalId is null ? null : CheckKey(externalId, "external id", MaxExternalIdLength);
+        externalId is null ? null : CheckKey(externalId, "external id", MailingLimits.MaxExternalIdLength);
 
     /// <summary>Attribute names used in filters: letters, digits, '_' and '-' (they end up in JSON paths).</summary>
     public static string? CheckAttributeName(string? name) =>
-        string.IsNullOrEmpty(name) || name.Length > MaxAttributeNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
-            ? $"An attribute name must be 1 to {MaxAttributeNameLength} letters, digits, '_' or '-'."
+        string.IsNullOrEmpty(name) || name.Length > MailingLimits.MaxAttributeNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
+            ? $"An attribute name must be 1 to {MailingLimits.MaxAttributeNameLength} letters, digits, '_' or '-'."
             : null;
 
     private static bool TryDigits(string value, out bool plus, out string digits)

@@ -19,8 +19,6 @@ internal static partial class CampaignTemplates
 {
     public const string SubjectField = "SubjectTemplate";
     public const string BodyField = "BodyTemplate";
-    public const int MaxSubjectTemplateLength = MailingLimits.MaxSubjectTemplateLength;
-    public const int MaxBodyTemplateLength = MailingLimits.MaxBodyTemplateLength;
 
     /// <summary>
     /// For email HTML bodies: HTML-encodes merged values (literal template text is left as written) and keeps
@@ -43,8 +41,8 @@ internal static partial class CampaignTemplates
     public static TemplateCompilation Compile(string? subject, string? body, bool subjectRequired = false)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var compiledSubject = subject is null && !subjectRequired ? null : Parse(subject, SubjectField, MaxSubjectTemplateLength, errors);
-        var compiledBody = Parse(body, BodyField, MaxBodyTemplateLength, errors);
+        var compiledSubject = subject is null && !subjectRequired ? null : Parse(subject, SubjectField, MailingLimits.MaxSubjectTemplateLength, errors);
+        var compiledBody = Parse(body, BodyField, MailingLimits.MaxBodyTemplateLength, errors);
         return errors.Count > 0 || compiledBody is null
             ? new TemplateCompilation(null, errors)
             : new TemplateCompilation(new CompiledTemplates(compiledSubject, compiledBody), TemplateCompilation.NoErrors);
