@@ -615,13 +615,29 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private async Task<int> RecordWithArraysAsync(string clientId, DeliveryOutcome[] outcomes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var events = outcomes.Select(o => PipelineEvent(o, now)).ToArray();
+        // Each outcome finds its row by primary key (a lateral probe, locked), whatever the statistics say. A join the
+        // planner chose itself was, with statistics taken before the batch was claimed, a scan of every delivery in
+        // 'sending' against every outcome (a second per batch of 1,000 with two senders); and with the status test
+        // inside the probe it used the partial index of open deliveries, reading the client's whole queue per row.
+        // The lease and status are therefore tested on the locked row, outside the probe, whose LIMIT keeps the
+        // planner from pushing them back in. The client is a sub-select so that the planner does not plan by its
+        // value: a client its statistics have not seen looks like one row, and then any index leading with client_id
+        // ties with the primary key (it chose the contact index, reading the client's rows per probe).
         var sql = $"""
-            WITH recorded AS (
-                UPDATE {_tables.Deliveries} AS d
-                SET {OutcomeAssignments("@p0")}
+            WITH target AS MATERIALIZED (
+                SELECT found.row_id, v.*
                 FROM unnest(@p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12)
                      AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, event_id, event_key, event_type)
-                WHERE d.client_id = @p1 AND d.id = v.id AND d.lease_token = v.token AND d.status = '{StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending)}'
+                CROSS JOIN LATERAL (
+                    SELECT x.ctid AS row_id, x.lease_token, x.status FROM {_tables.Deliveries} AS x
+                    WHERE x.client_id = (SELECT @p1) AND x.id = v.id
+                    LIMIT 1 FOR UPDATE) AS found
+                WHERE found.lease_token = v.token AND found.status = '{StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending)}'),
+            recorded AS (
+                UPDATE {_tables.Deliveries} AS d
+                SET {OutcomeAssignments("@p0")}
+                FROM target AS v
+                WHERE d.ctid = v.row_id
                 RETURNING d.id, d.campaign_id, d.provider_message_id, v.error, v.event_id, v.event_key, v.event_type),
             stored AS (
                 INSERT INTO {_tables.DeliveryEvents} ({PipelineEventColumns})

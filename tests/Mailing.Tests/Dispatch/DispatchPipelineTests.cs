@@ -571,11 +571,100 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
 {
     private string? _database;
 
+    /// <summary>Added to the stores of pipelines built from now on.</summary>
+    private OutcomePlans? _plans;
+
     protected override async Task UseStoreAsync(MailingBuilder builder)
     {
         _database ??= await server.GetDatabaseAsync($"pipeline{Guid.NewGuid():N}"[..20]);
         var database = _database;
-        builder.UseEntityFrameworkCore(db => db.UseNpgsql(database));
+        var plans = _plans;
+        builder.UseEntityFrameworkCore(db =>
+        {
+            db.UseNpgsql(database);
+            if (plans is not null)
+            {
+                db.AddInterceptors(plans);
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Outcomes_find_their_deliveries_by_primary_key_when_the_statistics_have_not_seen_the_client()
+    {
+        await ContactsAsync(3, "vip");
+        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        await Dispatcher.RunMaintenanceAsync(Ct);
+        while (await Dispatcher.PackAsync(Ct))
+        {
+        }
+
+        await HideClientFromStatisticsAsync();
+        _plans = new OutcomePlans();
+        await using var sender = await BuildAsync(Transport);
+        await sender.GetRequiredService<CampaignDispatcher>().SendAsync(null, Ct);
+
+        // Planned by the client's value, the probe tied the primary key with every index leading with client_id,
+        // and the join with the outcomes was a scan of every delivery in 'sending' per outcome.
+        var scans = System.Text.RegularExpressions.Regex
+            .Matches(Assert.Single(_plans.Plans), @"(?:Seq Scan on|Index Scan using|Index Only Scan using|Bitmap Index Scan on) ""?\w+""?")
+            .Select(m => m.Value).Distinct();
+        Assert.Equal(["Index Scan using \"PK_mailing_deliveries\""], scans);
+        Assert.Equal(3L, (await Campaigns(s => s.GetStatsAsync(Client, campaign.Id, Ct))).Deliveries[DeliveryStatus.Sent]);
+    }
+
+    /// <summary>
+    /// Fills the deliveries table with another client's rows and refreshes its statistics from a sample of 300 rows,
+    /// which (almost surely) holds none of this client's three: the planner then takes this client for a rare one.
+    /// </summary>
+    private async Task HideClientFromStatisticsAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_database);
+        await connection.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand(
+            """
+            INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, stream, idempotency_key, status,
+                                            attempts, terminal, lock_version, created_at, updated_at)
+            SELECT 'another-client', gen_random_uuid(), '00000000-0000-0000-0000-000000000001', gen_random_uuid(), '+1555' || n, 'bulk',
+                   'key-' || n, 'sent', 1, true, 1, now(), now()
+            FROM generate_series(1, 50000) AS n;
+            SET default_statistics_target = 1;
+            ANALYZE mailing_deliveries;
+            """,
+            connection);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    /// <summary>Records the plan of every outcome statement (EXPLAIN, on the same connection, before it runs).</summary>
+    private sealed class OutcomePlans : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        public List<string> Plans { get; } = [];
+
+        public override async ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader>> ReaderExecutingAsync(
+            System.Data.Common.DbCommand command,
+            Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader> result,
+            CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains("INSERT INTO mailing_delivery_events", StringComparison.Ordinal))
+            {
+                await using var explain = ((Npgsql.NpgsqlCommand)command).Clone();
+                explain.CommandText = "EXPLAIN " + command.CommandText;
+                var lines = new List<string>();
+                await using (var reader = await explain.ExecuteReaderAsync(cancellationToken))
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        lines.Add(reader.GetString(0));
+                    }
+                }
+
+                Plans.Add(string.Join('\n', lines));
+            }
+
+            return result;
+        }
     }
 
     [Fact]
