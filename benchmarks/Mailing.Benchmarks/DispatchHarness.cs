@@ -73,6 +73,13 @@ internal static class DispatchHarness
                           $"(deliveries all made after {packed.TotalSeconds:F2} s)");
         Console.WriteLine($"  pipeline / bare loop = {bare / pipeline:P0}");
 
+        // The floor of the same layout: the bare loop plus the database writes the design asks of every delivery (made,
+        // claimed, recorded, its dispatched event), written by hand into the same tables, as many loops as senders.
+        var floor = await FloorAsync(connection, $"floor-{Guid.NewGuid():N}"[..20], messages, provider, concurrency);
+        Console.WriteLine($"floor (bare loop + the same rows written by hand): {messages:N0} messages in {floor.TotalSeconds:F2} s = {messages / floor.TotalSeconds:N0} msg/s " +
+                          $"({bare / floor:P0} of the bare loop)");
+        Console.WriteLine($"  pipeline / floor = {floor / pipeline:P0}");
+
         // The same pipeline with a transport that accepts every message at once: what the database and the dispatcher
         // allow without any HTTP (warmed with a small campaign first).
         await using (var accepting = Services(connection, null, concurrency))
@@ -265,6 +272,122 @@ internal static class DispatchHarness
         }
 
         return (elapsed, packed);
+    }
+
+    /// <summary>
+    /// The physical floor of the pipeline's layout: N deliveries made by one <c>INSERT … SELECT</c>, then
+    /// <see cref="Senders"/> loops that each claim 1,000 (<c>FOR UPDATE SKIP LOCKED</c>), post them as the bare loop
+    /// does, and record them with their dispatched events in two plain statements. No templates, no resilience
+    /// pipeline, no EF Core, no checks: what the same rows in the same indexed tables cost by themselves.
+    /// </summary>
+    private static async Task<TimeSpan> FloorAsync(string connection, string client, int n, Provider provider, int concurrency)
+    {
+        await InsertContactsAsync(connection, client, "floor", n);
+        var campaign = Guid.CreateVersion7();
+        var before = provider.Requests;
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * Senders };
+        using var http = new HttpClient(handler) { BaseAddress = provider.BaseUrl };
+        var clock = Stopwatch.StartNew();
+        await using (var db = new NpgsqlConnection(connection))
+        {
+            await db.OpenAsync();
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key,
+                                                status, attempts, next_attempt_at, last_error, terminal, lock_version, created_at, updated_at)
+                SELECT c.client_id, gen_random_uuid(), @campaign, c.id, c.phone, NULL, 'bulk', @campaign::text || '-' || c.id::text,
+                       'queued', 0, now(), NULL, false, 1, now(), now()
+                FROM mailing_contacts c
+                JOIN mailing_contact_tags t ON t.client_id = c.client_id AND t.contact_id = c.id AND t.tag = 'floor'
+                WHERE c.client_id = @c AND c.deleted_at IS NULL
+                """, db) { CommandTimeout = 0 };
+            insert.Parameters.AddWithValue("c", client);
+            insert.Parameters.AddWithValue("campaign", campaign);
+            await insert.ExecuteNonQueryAsync();
+            await using var analyze = new NpgsqlCommand("ANALYZE mailing_deliveries", db);
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        long sent = 0;
+        await Task.WhenAll(Enumerable.Range(0, Senders).Select(loop => Task.Run(async () =>
+        {
+            await using var db = new NpgsqlConnection(connection);
+            await db.OpenAsync();
+            while (true)
+            {
+                await using var claim = new NpgsqlCommand(
+                    """
+                    WITH picked AS MATERIALIZED (
+                        SELECT ctid FROM mailing_deliveries
+                        WHERE client_id = @c AND campaign_id = @campaign AND status = 'queued' AND next_attempt_at <= now()
+                        ORDER BY next_attempt_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                    UPDATE mailing_deliveries AS d SET status = 'sending', lease_token = @token, next_attempt_at = now() + interval '5 minutes', updated_at = now()
+                    FROM picked WHERE d.ctid = picked.ctid
+                    RETURNING d.id, d.recipient
+                    """, db);
+                claim.Parameters.AddWithValue("c", client);
+                claim.Parameters.AddWithValue("campaign", campaign);
+                claim.Parameters.AddWithValue("token", Guid.NewGuid());
+                var batch = new List<(Guid Id, string Recipient)>(1000);
+                await using (var reader = await claim.ExecuteReaderAsync())
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        batch.Add((reader.GetGuid(0), reader.GetString(1)));
+                    }
+                }
+
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+
+                var first = Interlocked.Add(ref sent, batch.Count) - batch.Count;
+                var providerIds = new string[batch.Count];
+                await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+                {
+                    var message = first + i + 1;
+                    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"v1/send/{message}", UriKind.Relative))
+                    {
+                        Content = JsonContent.Create(new { id = message, phone = batch[i].Recipient, text = $"Hello Contact {message}" }),
+                    };
+                    request.Headers.Add("Idempotency-Key", $"{campaign:N}-{batch[i].Id:N}");
+                    using var response = await http.SendAsync(request, ct);
+                    response.EnsureSuccessStatusCode();
+                    _ = await response.Content.ReadFromJsonAsync<ProviderAnswer>(ct);
+                    providerIds[i] = message.ToString(CultureInfo.InvariantCulture);
+                });
+
+                await using var record = new NpgsqlCommand(
+                    """
+                    UPDATE mailing_deliveries AS d
+                    SET status = 'sent', attempts = 1, next_attempt_at = NULL, transport = 'http', provider_message_id = v.provider_id,
+                        terminal = true, dispatched_at = now(), last_event_type = 'dispatched', last_event_at = now(),
+                        lease_token = NULL, lock_version = d.lock_version + 1, updated_at = now()
+                    FROM unnest(@ids, @providerIds) AS v (id, provider_id)
+                    WHERE d.client_id = (SELECT @c) AND d.id = v.id;
+                    INSERT INTO mailing_delivery_events (client_id, id, provider, provider_event_id, event_type, occurred_at, received_at,
+                                                         provider_message_id, delivery_id, campaign_id)
+                    SELECT @c, v.event_id, 'mailing', replace(v.id::text, '-', '') || ':dispatched', 'dispatched', now(), now(), v.provider_id, v.id, @campaign
+                    FROM unnest(@ids, @providerIds, @eventIds) AS v (id, provider_id, event_id)
+                    ON CONFLICT (client_id, provider, provider_event_id) DO NOTHING;
+                    """, db);
+                record.Parameters.AddWithValue("c", client);
+                record.Parameters.AddWithValue("campaign", campaign);
+                record.Parameters.AddWithValue("ids", batch.Select(b => b.Id).ToArray());
+                record.Parameters.AddWithValue("providerIds", providerIds);
+                record.Parameters.AddWithValue("eventIds", batch.Select(_ => Guid.CreateVersion7()).ToArray());
+                await record.ExecuteNonQueryAsync();
+            }
+        })));
+
+        var elapsed = clock.Elapsed;
+        if (provider.Requests - before != n)
+        {
+            throw new InvalidOperationException($"The provider received {provider.Requests - before} requests for {n} messages in the floor loop.");
+        }
+
+        return elapsed;
     }
 
     /// <summary>Making an M-recipient campaign's deliveries, against INSERT … SELECT of the same rows in the same run.</summary>
