@@ -572,7 +572,7 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
     private string? _database;
 
     /// <summary>Added to the stores of pipelines built from now on.</summary>
-    private OutcomePlans? _plans;
+    private StatementPlans? _plans;
 
     protected override async Task UseStoreAsync(MailingBuilder builder)
     {
@@ -600,8 +600,16 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
         {
         }
 
-        await HideClientFromStatisticsAsync();
-        _plans = new OutcomePlans();
+        await HideClientFromStatisticsAsync(
+            """
+            INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, stream, idempotency_key, status,
+                                            attempts, terminal, lock_version, created_at, updated_at)
+            SELECT 'another-client', gen_random_uuid(), '00000000-0000-0000-0000-000000000001', gen_random_uuid(), '+1555' || n, 'bulk',
+                   'key-' || n, 'sent', 1, true, 1, now(), now()
+            FROM generate_series(1, 50000) AS n;
+            """,
+            "mailing_deliveries");
+        _plans = new StatementPlans("INSERT INTO mailing_delivery_events");
         await using var sender = await BuildAsync(Transport);
         await sender.GetRequiredService<CampaignDispatcher>().SendAsync(null, Ct);
 
@@ -614,30 +622,50 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
         Assert.Equal(3L, (await Campaigns(s => s.GetStatsAsync(Client, campaign.Id, Ct))).Deliveries[DeliveryStatus.Sent]);
     }
 
+    [Fact]
+    public async Task A_claimed_batch_reads_its_contacts_by_primary_key_when_the_statistics_have_not_seen_the_client()
+    {
+        await ContactsAsync(3, "vip");
+        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        await Dispatcher.RunMaintenanceAsync(Ct);
+        while (await Dispatcher.PackAsync(Ct))
+        {
+        }
+
+        await HideClientFromStatisticsAsync(
+            """
+            INSERT INTO mailing_contacts (client_id, id, audience, phone, name, tags, status, created_at, updated_at)
+            SELECT 'another-client', gen_random_uuid(), 'default', '+1555' || n, 'Someone', '[]', 'active', now(), now()
+            FROM generate_series(1, 50000) AS n;
+            """,
+            "mailing_contacts");
+        _plans = new StatementPlans("FROM mailing_contacts");
+        await using var sender = await BuildAsync(Transport);
+        await sender.GetRequiredService<CampaignDispatcher>().SendAsync(null, Ct);
+
+        // Planned by the client's value, the read was a scan of all the client's contacts, filtered by the ids.
+        var plan = Assert.Single(_plans.Plans).Split('\n');
+        Assert.Contains(plan, line => line.Contains("Index Cond", StringComparison.Ordinal) && line.Contains("id = ANY", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("Filter", StringComparison.Ordinal) && line.Contains("id = ANY", StringComparison.Ordinal));
+        Assert.Equal(3L, (await Campaigns(s => s.GetStatsAsync(Client, campaign.Id, Ct))).Deliveries[DeliveryStatus.Sent]);
+    }
+
     /// <summary>
-    /// Fills the deliveries table with another client's rows and refreshes its statistics from a sample of 300 rows,
-    /// which (almost surely) holds none of this client's three: the planner then takes this client for a rare one.
+    /// Runs <paramref name="fill"/> (another client's rows in <paramref name="table"/>) and refreshes the table's
+    /// statistics from a sample of 300 rows, which (almost surely) holds none of this client's few: the planner then
+    /// takes this client for a rare one.
     /// </summary>
-    private async Task HideClientFromStatisticsAsync()
+    private async Task HideClientFromStatisticsAsync(string fill, string table)
     {
         await using var connection = new Npgsql.NpgsqlConnection(_database);
         await connection.OpenAsync(Ct);
-        await using var command = new Npgsql.NpgsqlCommand(
-            """
-            INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, stream, idempotency_key, status,
-                                            attempts, terminal, lock_version, created_at, updated_at)
-            SELECT 'another-client', gen_random_uuid(), '00000000-0000-0000-0000-000000000001', gen_random_uuid(), '+1555' || n, 'bulk',
-                   'key-' || n, 'sent', 1, true, 1, now(), now()
-            FROM generate_series(1, 50000) AS n;
-            SET default_statistics_target = 1;
-            ANALYZE mailing_deliveries;
-            """,
-            connection);
+        await using var command = new Npgsql.NpgsqlCommand($"{fill} SET default_statistics_target = 1; ANALYZE {table};", connection);
         await command.ExecuteNonQueryAsync(Ct);
     }
 
-    /// <summary>Records the plan of every outcome statement (EXPLAIN, on the same connection, before it runs).</summary>
-    private sealed class OutcomePlans : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    /// <summary>Records the plan of every query whose text contains a marker (EXPLAIN, on the same connection, before it runs).</summary>
+    private sealed class StatementPlans(string marker) : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
     {
         public List<string> Plans { get; } = [];
 
@@ -647,7 +675,7 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
             Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<System.Data.Common.DbDataReader> result,
             CancellationToken cancellationToken = default)
         {
-            if (command.CommandText.Contains("INSERT INTO mailing_delivery_events", StringComparison.Ordinal))
+            if (command.CommandText.Contains(marker, StringComparison.Ordinal))
             {
                 await using var explain = ((Npgsql.NpgsqlCommand)command).Clone();
                 explain.CommandText = "EXPLAIN " + command.CommandText;
