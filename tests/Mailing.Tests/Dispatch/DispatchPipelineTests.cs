@@ -592,14 +592,7 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
     [Fact]
     public async Task Outcomes_find_their_deliveries_by_primary_key_when_the_statistics_have_not_seen_the_client()
     {
-        await ContactsAsync(3, "vip");
-        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
-        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
-        await Dispatcher.RunMaintenanceAsync(Ct);
-        while (await Dispatcher.PackAsync(Ct))
-        {
-        }
-
+        var campaign = await PackedCampaignOfThreeAsync();
         await HideClientFromStatisticsAsync(
             """
             INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, stream, idempotency_key, status,
@@ -625,14 +618,7 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
     [Fact]
     public async Task A_claimed_batch_reads_its_contacts_by_primary_key_when_the_statistics_have_not_seen_the_client()
     {
-        await ContactsAsync(3, "vip");
-        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
-        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
-        await Dispatcher.RunMaintenanceAsync(Ct);
-        while (await Dispatcher.PackAsync(Ct))
-        {
-        }
-
+        var campaign = await PackedCampaignOfThreeAsync();
         await HideClientFromStatisticsAsync(
             """
             INSERT INTO mailing_contacts (client_id, id, audience, phone, name, tags, status, created_at, updated_at)
@@ -649,6 +635,20 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
         Assert.Contains(plan, line => line.Contains("Index Cond", StringComparison.Ordinal) && line.Contains("id = ANY", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, line => line.Contains("Filter", StringComparison.Ordinal) && line.Contains("id = ANY", StringComparison.Ordinal));
         Assert.Equal(3L, (await Campaigns(s => s.GetStatsAsync(Client, campaign.Id, Ct))).Deliveries[DeliveryStatus.Sent]);
+    }
+
+    /// <summary>A campaign to three contacts, started, with its three deliveries made.</summary>
+    private async Task<Campaign> PackedCampaignOfThreeAsync()
+    {
+        await ContactsAsync(3, "vip");
+        var campaign = await Campaigns(s => s.CreateAsync(Client, Input("vip"), Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        await Dispatcher.RunMaintenanceAsync(Ct);
+        while (await Dispatcher.PackAsync(Ct))
+        {
+        }
+
+        return campaign;
     }
 
     /// <summary>
