@@ -491,6 +491,52 @@ public abstract class DispatchPipelineTests : IAsyncLifetime
 
     internal CampaignDispatcher Dispatcher => Services.GetRequiredService<CampaignDispatcher>();
 
+    [Fact]
+    public async Task A_list_campaign_renders_each_contacts_metadata_from_the_first_of_its_lists_that_has_the_contact()
+    {
+        var campaign = await ListCampaignAsync();
+        var email = new RecordingTransport(Time, MessageChannel.Email);
+        await using var sender = await BuildAsync(email);
+        await sender.GetRequiredService<CampaignDispatcher>().DrainAsync(Ct);
+
+        // ann is in both lists: physics comes first in the campaign's audience.
+        var bodies = email.Accepted(Client).ToDictionary(m => m.Address, m => m.Body);
+        Assert.Equal(
+            new Dictionary<string, string> { ["ann@example.com"] = "Homework 7", ["bob@example.com"] = "Homework 2", ["cid@example.com"] = "Homework 9" },
+            bodies);
+        Assert.Equal(CampaignStatus.Completed, (await FindAsync(campaign.Id)).Status);
+    }
+
+    /// <summary>
+    /// An email campaign to the lists physics (ann 7, cid 9) and maths (ann 1, bob 2), whose body renders the member
+    /// metadata's homework; started, its deliveries not yet made.
+    /// </summary>
+    protected async Task<Campaign> ListCampaignAsync()
+    {
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var lists = scope.ServiceProvider.GetRequiredService<IRecipientListService>();
+            await lists.UpsertMembersAsync(Scope, "maths", Members(("ann", 1), ("bob", 2)), new RecipientListDefinition("Maths"), Ct);
+            await lists.UpsertMembersAsync(Scope, "physics", Members(("ann", 7), ("cid", 9)), new RecipientListDefinition("Physics"), Ct);
+        }
+
+        var campaign = await Campaigns(s => s.CreateAsync(Client, new CampaignInput
+        {
+            Name = "Homework",
+            Channel = MessageChannel.Email,
+            SubjectTemplate = "Homework",
+            BodyTemplate = "Homework {{ member.homework }}",
+            Audience = new AudienceSelection { Lists = ["physics", "maths"] },
+        }, Ct));
+        await Campaigns(s => s.SendNowAsync(Client, campaign.Id, Ct));
+        return campaign;
+
+        static IAsyncEnumerable<MemberInput> Members(params (string Name, int Homework)[] members) => members
+            .Select(m => new MemberInput($"student:{m.Name}", $"{m.Name}@example.com", m.Name,
+                System.Text.Json.JsonDocument.Parse($$"""{"homework":{{m.Homework}}}""").RootElement))
+            .ToAsyncEnumerable();
+    }
+
     protected Task DrainAsync() => Dispatcher.DrainAsync(Ct);
 
     /// <summary>
@@ -635,6 +681,38 @@ public sealed class PostgresDispatchPipelineTests(PostgresServer server) : Dispa
         Assert.Contains(plan, line => line.Contains("Index Cond", StringComparison.Ordinal) && line.Contains("id = ANY", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, line => line.Contains("Filter", StringComparison.Ordinal) && line.Contains("id = ANY", StringComparison.Ordinal));
         Assert.Equal(3L, (await Campaigns(s => s.GetStatsAsync(Client, campaign.Id, Ct))).Deliveries[DeliveryStatus.Sent]);
+    }
+
+    [Fact]
+    public async Task A_claimed_batch_reads_its_list_memberships_by_contact_when_the_statistics_have_not_seen_the_client()
+    {
+        var campaign = await ListCampaignAsync();
+        _plans = new StatementPlans("FROM mailing_recipient_list_members");
+        var email = new RecordingTransport(Time, MessageChannel.Email);
+        await using var sender = await BuildAsync(email);
+        var dispatcher = sender.GetRequiredService<CampaignDispatcher>();
+        await dispatcher.RunMaintenanceAsync(Ct);
+        while (await dispatcher.PackAsync(Ct))
+        {
+        }
+
+        await HideClientFromStatisticsAsync(
+            """
+            INSERT INTO mailing_recipient_list_members (client_id, id, list_id, contact_id, email_snapshot, source_object_key, metadata, active, created_at, updated_at)
+            SELECT 'another-client', gen_random_uuid(), '00000000-0000-0000-0000-000000000001', gen_random_uuid(), 'someone@example.com', 'k' || n, '{}', true, now(), now()
+            FROM generate_series(1, 50000) AS n;
+            """,
+            "mailing_recipient_list_members");
+        _plans.Plans.Clear(); // the audience's reads while packing
+        await dispatcher.SendAsync(null, Ct);
+
+        // Planned by the client's value, the read was a scan of each whole list by its source-key index.
+        var plan = Assert.Single(_plans.Plans).Split('\n');
+        Assert.True(
+            plan.Any(line => line.Contains("Index Cond", StringComparison.Ordinal) && line.Contains("contact_id = ANY", StringComparison.Ordinal)),
+            string.Join('\n', plan));
+        Assert.Equal(3, email.Accepted(Client).Count);
+        Assert.Equal(CampaignStatus.Completed, (await FindAsync(campaign.Id)).Status);
     }
 
     /// <summary>A campaign to three contacts, started, with its three deliveries made.</summary>
