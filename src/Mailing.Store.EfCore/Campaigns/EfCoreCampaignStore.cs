@@ -667,14 +667,26 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     private async Task<int> RecordWithArraysAsync(string clientId, DeliveryOutcome[] outcomes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var events = outcomes.Select(o => PipelineEvent(o, now)).ToArray();
-        // Each outcome finds its row by primary key (a lateral probe, locked), whatever the statistics say. A join the
-        // planner chose itself was, with statistics taken before the batch was claimed, a scan of every delivery in
-        // 'sending' against every outcome (a second per batch of 1,000 with two senders); and with the status test
-        // inside the probe it used the partial index of open deliveries, reading the client's whole queue per row.
-        // The lease and status are therefore tested on the locked row, outside the probe, whose LIMIT keeps the
-        // planner from pushing them back in. The client is a sub-select so that the planner does not plan by its
-        // value: a client its statistics have not seen looks like one row, and then any index leading with client_id
-        // ties with the primary key (it chose the contact index, reading the client's rows per probe).
+
+        // Each outcome finds its row by primary key (a lateral probe), whatever the statistics say. A join the planner
+        // chose itself was, with statistics taken before the batch was claimed, a scan of every delivery in 'sending'
+        // against every outcome (a second per batch of 1,000 with two senders); and with the status test inside the
+        // probe it used the partial index of open deliveries, reading the client's whole queue per row. The lease and
+        // status are therefore tested outside the probe, whose LIMIT keeps the planner from pushing them back in. The
+        // client is a sub-select so that the planner does not plan by its value: a client its statistics have not seen
+        // looks like one row, and then any index leading with client_id ties with the primary key.
+        //
+        // The rows are locked first, in id order (as the event projection locks them), by a statement of their own:
+        // the update finds each row by the physical address the probe read, and a row that another transaction
+        // changed and committed while this statement ran would be invisible to its snapshot there, so its outcome
+        // would be lost. Locked beforehand, the rows cannot change, and the next statement's snapshot sees them.
+        var sendingStatus = StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending);
+        var lockRows = $"""
+            SELECT count(*)::int AS "Value"
+            FROM (SELECT id FROM unnest(@p1) AS id ORDER BY id) AS v
+            CROSS JOIN LATERAL (
+                SELECT 1 FROM {_tables.Deliveries} AS x WHERE x.client_id = (SELECT @p0) AND x.id = v.id LIMIT 1 FOR UPDATE) AS locked
+            """;
         var sql = $"""
             WITH target AS MATERIALIZED (
                 SELECT found.row_id, v.*
@@ -683,8 +695,8 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 CROSS JOIN LATERAL (
                     SELECT x.ctid AS row_id, x.lease_token, x.status FROM {_tables.Deliveries} AS x
                     WHERE x.client_id = (SELECT @p1) AND x.id = v.id
-                    LIMIT 1 FOR UPDATE) AS found
-                WHERE found.lease_token = v.token AND found.status = '{StoredEnum<DeliveryStatus>.Name(DeliveryStatus.Sending)}'),
+                    LIMIT 1) AS found
+                WHERE found.lease_token = v.token AND found.status = '{sendingStatus}'),
             recorded AS (
                 UPDATE {_tables.Deliveries} AS d
                 SET {OutcomeAssignments("@p0")}
@@ -709,10 +721,16 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(),
             events.Select(e => e?.Id).ToArray(), events.Select(e => e?.Key).ToArray(), events.Select(e => e?.Type).ToArray(),
         ];
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 #pragma warning disable EF1002 // Table names come from the model; every value is a parameter.
+        await db.Database.SqlQueryRaw<int>(lockRows, Parameters([clientId, outcomes.Select(o => o.DeliveryId).ToArray()]))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
         // Not composed (a data-modifying WITH must stay at the top level): read the one row as a list.
-        return (await db.Database.SqlQueryRaw<int>(sql, Parameters(values)).ToListAsync(cancellationToken).ConfigureAwait(false)).Single();
+        var recorded = (await db.Database.SqlQueryRaw<int>(sql, Parameters(values)).ToListAsync(cancellationToken).ConfigureAwait(false)).Single();
 #pragma warning restore EF1002
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return recorded;
     }
 
     /// <summary>The event the pipeline stores with a sent or suppressed outcome (<see cref="PipelineEvents"/>), else null.</summary>

@@ -427,6 +427,48 @@ public sealed class PostgresDeliveryEventPipelineTests(PostgresServer server) : 
     }
 
     [Fact]
+    public async Task An_outcome_waiting_for_its_delivery_is_recorded_when_the_transaction_holding_the_delivery_commits_a_change()
+    {
+        var campaign = await PackedCampaignAsync(contacts: 1);
+        await using var scope = Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<ICampaignStore>();
+        var claimed = await ClaimOneAsync(store, campaign.Id);
+
+        // Another writer (an event's projection, say) holds the delivery, still sending and still leased to the sender.
+        await using var other = new Npgsql.NpgsqlConnection(_database);
+        await other.OpenAsync(Ct);
+        await using var change = await other.BeginTransactionAsync(Ct);
+        await using (var touch = new Npgsql.NpgsqlCommand("UPDATE mailing_deliveries SET updated_at = now() WHERE id = @id", other, change))
+        {
+            touch.Parameters.AddWithValue("id", claimed.Delivery.Id);
+            Assert.Equal(1, await touch.ExecuteNonQueryAsync(Ct));
+        }
+
+        var recording = store.RecordOutcomesAsync([Sent(claimed)], Time.GetUtcNow(), Ct);
+        await WaitForALockWaitAsync();
+        await change.CommitAsync(Ct);
+
+        // A statement that read the row's address before the change committed found no visible row there: lost.
+        Assert.Equal(1, await recording);
+        var delivery = Assert.Single(await DeliveriesAsync(campaign.Id));
+        Assert.Equal((DeliveryStatus.Sent, "m-1"), (delivery.Status, delivery.ProviderMessageId));
+    }
+
+    /// <summary>Waits (up to 30 s) until a session of this database waits for a lock.</summary>
+    private async Task WaitForALockWaitAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_database);
+        await connection.OpenAsync(Ct);
+        await using var waiting = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
+        for (var tries = 0; (long)(await waiting.ExecuteScalarAsync(Ct))! == 0; tries++)
+        {
+            Assert.True(tries < 300, "No session waited for the delivery's lock.");
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    [Fact]
     public async Task Fifty_concurrent_writers_of_shuffled_duplicated_events_leave_the_projection_of_the_sorted_events()
     {
         var deliveries = await SendCampaignAsync(5);
