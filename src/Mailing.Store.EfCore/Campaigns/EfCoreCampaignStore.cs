@@ -532,7 +532,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
 
         // PostgreSQL: the client and the lists as sub-selects, as for the contacts (ContactsByIdAsync). Planned by their
         // values, a client or list the statistics have not seen made this a scan of each whole list by its source-key
-        // index for every batch.
+        // index for every batch. (The lists' cast is needed: ANY((SELECT …)) alone reads as ANY over a subquery's rows.)
 #pragma warning disable EF1002 // The table name comes from the model; every value is a parameter.
         return db.Database.SqlQueryRaw<MemberMetadataRow>(
                 $"""
@@ -661,8 +661,9 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
     }
 
     /// <summary>
-    /// PostgreSQL: one client's outcomes in one statement, the rows sent as arrays; the same statement stores the
-    /// pipeline's event of each recorded sent or suppressed delivery (a data-modifying CTE: both or neither).
+    /// PostgreSQL: one client's outcomes in one transaction of two statements, the rows sent as arrays: the first locks
+    /// the deliveries, the second records the outcomes and stores the pipeline's event of each recorded sent or
+    /// suppressed delivery (a data-modifying CTE: both or neither).
     /// </summary>
     private async Task<int> RecordWithArraysAsync(string clientId, DeliveryOutcome[] outcomes, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -721,7 +722,9 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             outcomes.Select(o => Truncate(o.ProviderMessageId, MailingLimits.MaxProviderIdLength)).ToArray(),
             events.Select(e => e?.Id).ToArray(), events.Select(e => e?.Key).ToArray(), events.Select(e => e?.Type).ToArray(),
         ];
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Read committed, whatever the database's default: the outcome statement must take a snapshot of its own,
+        // after the locks (under repeatable read it would reuse the first statement's and fail on a changed row).
+        await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
 #pragma warning disable EF1002 // Table names come from the model; every value is a parameter.
         await db.Database.SqlQueryRaw<int>(lockRows, Parameters([clientId, outcomes.Select(o => o.DeliveryId).ToArray()]))
             .ToListAsync(cancellationToken).ConfigureAwait(false);

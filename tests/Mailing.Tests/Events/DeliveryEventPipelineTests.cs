@@ -429,39 +429,68 @@ public sealed class PostgresDeliveryEventPipelineTests(PostgresServer server) : 
     [Fact]
     public async Task An_outcome_waiting_for_its_delivery_is_recorded_when_the_transaction_holding_the_delivery_commits_a_change()
     {
+        // Another writer (an event's projection, say) holds the delivery, still sending and still leased to the sender.
+        var (recorded, delivery) = await RecordWhileAChangeCommitsAsync("UPDATE mailing_deliveries SET updated_at = now() WHERE id = @id");
+
+        // A statement that read the row's address before the change committed found no visible row there: lost.
+        Assert.Equal(1, recorded);
+        Assert.Equal((DeliveryStatus.Sent, "m-1"), (delivery.Status, delivery.ProviderMessageId));
+    }
+
+    [Fact]
+    public async Task An_outcome_waiting_for_its_delivery_is_not_recorded_when_the_transaction_holding_it_takes_the_lease_away()
+    {
+        // Another sender re-claims the delivery (its lease ran out, say) while this sender's outcome waits for it.
+        var (recorded, delivery) = await RecordWhileAChangeCommitsAsync("UPDATE mailing_deliveries SET lease_token = @lease WHERE id = @id");
+
+        Assert.Equal(0, recorded);
+        Assert.Equal((DeliveryStatus.Sending, (string?)null), (delivery.Status, delivery.ProviderMessageId));
+        await using var connection = new Npgsql.NpgsqlConnection(_database);
+        await connection.OpenAsync(Ct);
+        await using var lease = new Npgsql.NpgsqlCommand("SELECT lease_token FROM mailing_deliveries WHERE id = @id", connection);
+        lease.Parameters.AddWithValue("id", delivery.Id);
+        Assert.Equal(OtherLease, await lease.ExecuteScalarAsync(Ct));
+    }
+
+    private static readonly Guid OtherLease = Guid.NewGuid();
+
+    /// <summary>
+    /// Claims a one-delivery campaign's delivery; another transaction runs <paramref name="change"/> on it (<c>@id</c>,
+    /// <c>@lease</c> = <see cref="OtherLease"/>) and holds it while the sender records its sent outcome, then commits.
+    /// Returns what the recording reported and the delivery as listed afterwards.
+    /// </summary>
+    private async Task<(int Recorded, Delivery Delivery)> RecordWhileAChangeCommitsAsync(string change)
+    {
         var campaign = await PackedCampaignAsync(contacts: 1);
         await using var scope = Services.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<ICampaignStore>();
         var claimed = await ClaimOneAsync(store, campaign.Id);
 
-        // Another writer (an event's projection, say) holds the delivery, still sending and still leased to the sender.
         await using var other = new Npgsql.NpgsqlConnection(_database);
         await other.OpenAsync(Ct);
-        await using var change = await other.BeginTransactionAsync(Ct);
-        await using (var touch = new Npgsql.NpgsqlCommand("UPDATE mailing_deliveries SET updated_at = now() WHERE id = @id", other, change))
+        await using var holding = await other.BeginTransactionAsync(Ct);
+        await using (var command = new Npgsql.NpgsqlCommand(change, other, holding))
         {
-            touch.Parameters.AddWithValue("id", claimed.Delivery.Id);
-            Assert.Equal(1, await touch.ExecuteNonQueryAsync(Ct));
+            command.Parameters.AddWithValue("id", claimed.Delivery.Id);
+            command.Parameters.AddWithValue("lease", OtherLease);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
         }
 
         var recording = store.RecordOutcomesAsync([Sent(claimed)], Time.GetUtcNow(), Ct);
-        await WaitForALockWaitAsync();
-        await change.CommitAsync(Ct);
-
-        // A statement that read the row's address before the change committed found no visible row there: lost.
-        Assert.Equal(1, await recording);
-        var delivery = Assert.Single(await DeliveriesAsync(campaign.Id));
-        Assert.Equal((DeliveryStatus.Sent, "m-1"), (delivery.Status, delivery.ProviderMessageId));
+        await WaitForALockWaitAsync(recording);
+        await holding.CommitAsync(Ct);
+        var recorded = await recording;
+        return (recorded, Assert.Single(await DeliveriesAsync(campaign.Id)));
     }
 
-    /// <summary>Waits (up to 30 s) until a session of this database waits for a lock.</summary>
-    private async Task WaitForALockWaitAsync()
+    /// <summary>Waits (up to 30 s) until a session of this database waits for a lock, or <paramref name="work"/> ends without waiting.</summary>
+    private async Task WaitForALockWaitAsync(Task work)
     {
         await using var connection = new Npgsql.NpgsqlConnection(_database);
         await connection.OpenAsync(Ct);
         await using var waiting = new Npgsql.NpgsqlCommand(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
-        for (var tries = 0; (long)(await waiting.ExecuteScalarAsync(Ct))! == 0; tries++)
+        for (var tries = 0; !work.IsCompleted && (long)(await waiting.ExecuteScalarAsync(Ct))! == 0; tries++)
         {
             Assert.True(tries < 300, "No session waited for the delivery's lock.");
             await Task.Delay(100, Ct);

@@ -47,7 +47,9 @@ internal sealed class PostgresDialect : StoreDialect
         ($"(CAST({column} AS jsonb) ->> {{{nameArgument}}}) = {{{valueArgument}}}", name);
 
     // The rows are picked once, in a materialized CTE: an IN (SELECT … LIMIT n) subquery may be evaluated more than
-    // once by the planner and then yield more than n rows. SKIP LOCKED lets concurrent claims pass each other.
+    // once by the planner and then yield more than n rows. SKIP LOCKED lets concurrent claims pass each other. A row
+    // that another transaction changed and committed while this statement ran is invisible to its snapshot at the
+    // address the pick read, so the update leaves it out: it is not claimed this time, and stays claimable.
     public override string ClaimStatement(string table, string set, string filter, string orderBy, string limit) => $"""
         WITH picked AS MATERIALIZED (
             SELECT ctid FROM {table} WHERE {filter} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED)
