@@ -291,19 +291,7 @@ internal static class DispatchHarness
         await using (var db = new NpgsqlConnection(connection))
         {
             await db.OpenAsync();
-            await using var insert = new NpgsqlCommand(
-                """
-                INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key,
-                                                status, attempts, next_attempt_at, last_error, terminal, lock_version, created_at, updated_at)
-                SELECT c.client_id, gen_random_uuid(), @campaign, c.id, c.phone, NULL, 'bulk', @campaign::text || '-' || c.id::text,
-                       'queued', 0, now(), NULL, false, 1, now(), now()
-                FROM mailing_contacts c
-                JOIN mailing_contact_tags t ON t.client_id = c.client_id AND t.contact_id = c.id AND t.tag = 'floor'
-                WHERE c.client_id = @c AND c.deleted_at IS NULL
-                """, db) { CommandTimeout = 0 };
-            insert.Parameters.AddWithValue("c", client);
-            insert.Parameters.AddWithValue("campaign", campaign);
-            await insert.ExecuteNonQueryAsync();
+            await InsertDeliveriesAsync(db, client, "floor", campaign);
             await using var analyze = new NpgsqlCommand("ANALYZE mailing_deliveries", db);
             await analyze.ExecuteNonQueryAsync();
         }
@@ -424,22 +412,8 @@ internal static class DispatchHarness
             }
 
             // The floor: the same rows, made by the database from the same contacts in one statement.
-            var other = Guid.CreateVersion7();
-            await using var insert = new NpgsqlCommand(
-                """
-                INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key,
-                                                status, attempts, next_attempt_at, last_error, terminal, lock_version, created_at, updated_at)
-                SELECT c.client_id, gen_random_uuid(), @other, c.id, c.phone, NULL, 'bulk', @other::text || '-' || c.id::text,
-                       'queued', 0, now(), NULL, false, 1, now(), now()
-                FROM mailing_contacts c
-                JOIN mailing_contact_tags t ON t.client_id = c.client_id AND t.contact_id = c.id AND t.tag = 'pack'
-                WHERE c.client_id = @c AND c.deleted_at IS NULL
-                ORDER BY c.id
-                """, db) { CommandTimeout = 0 };
-            insert.Parameters.AddWithValue("c", client);
-            insert.Parameters.AddWithValue("other", other);
             var floor = Stopwatch.StartNew();
-            await insert.ExecuteNonQueryAsync();
+            await InsertDeliveriesAsync(db, client, "pack", Guid.CreateVersion7());
             var plain = floor.Elapsed;
             // Made, never to be sent: a later run on this database must not find it sending.
             await CampaignsAsync(services, c => c.CancelAsync(client, id));
@@ -447,6 +421,29 @@ internal static class DispatchHarness
             Console.WriteLine($"packing {n:N0} recipients: pipeline {pipeline.TotalSeconds:F2} s, plain INSERT … SELECT {plain.TotalSeconds:F2} s, " +
                               $"ratio {pipeline / plain:F2}x; managed heap {heapBefore / (1024 * 1024):N0} MB before, peak {peakHeap / (1024 * 1024):N0} MB");
         }
+    }
+
+    /// <summary>
+    /// The deliveries of <paramref name="campaign"/> to the client's live contacts with <paramref name="tag"/>, queued,
+    /// made by the database in one <c>INSERT … SELECT</c> (no campaign row: the table has no foreign key to it).
+    /// </summary>
+    private static async Task InsertDeliveriesAsync(NpgsqlConnection db, string client, string tag, Guid campaign)
+    {
+        await using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO mailing_deliveries (client_id, id, campaign_id, contact_id, recipient, recipient_domain, stream, idempotency_key,
+                                            status, attempts, next_attempt_at, last_error, terminal, lock_version, created_at, updated_at)
+            SELECT c.client_id, gen_random_uuid(), @campaign, c.id, c.phone, NULL, 'bulk', @campaign::text || '-' || c.id::text,
+                   'queued', 0, now(), NULL, false, 1, now(), now()
+            FROM mailing_contacts c
+            JOIN mailing_contact_tags t ON t.client_id = c.client_id AND t.contact_id = c.id AND t.tag = @tag
+            WHERE c.client_id = @c AND c.deleted_at IS NULL
+            ORDER BY c.id
+            """, db) { CommandTimeout = 0 };
+        insert.Parameters.AddWithValue("c", client);
+        insert.Parameters.AddWithValue("tag", tag);
+        insert.Parameters.AddWithValue("campaign", campaign);
+        await insert.ExecuteNonQueryAsync();
     }
 
     private static async Task<T> CampaignsAsync<T>(ServiceProvider services, Func<ICampaignService, Task<T>> call)

@@ -67,7 +67,6 @@ internal sealed partial class AudienceService(
 /// <summary>Validation and normalization of <see cref="AudienceSelection"/>.</summary>
 internal static class AudienceSelections
 {
-
     /// <summary>
     /// The scope a campaign's selection reads in <paramref name="clientId"/>: the audience it names, or the default one.
     /// </summary>

@@ -19,7 +19,6 @@ internal sealed partial class CampaignService(
     DispatchSignal signal,
     ILogger<CampaignService> logger) : ICampaignService
 {
-
     private static readonly CampaignStatus[] Editable = [CampaignStatus.Draft, CampaignStatus.Scheduled];
     private static readonly CampaignStatus[] Cancellable = [CampaignStatus.Draft, CampaignStatus.Scheduled, CampaignStatus.Sending, CampaignStatus.Paused];
     private static readonly CampaignStatus[] Retryable = [CampaignStatus.Sending, CampaignStatus.Paused, CampaignStatus.Completed];

@@ -479,13 +479,12 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 .ToListAsync(cancellationToken);
         }
 
-        // PostgreSQL: the client as a sub-select, so that the planner does not plan by its value. A client its statistics
-        // have not seen (a fresh import into a large table) looks like one row, and the read was then planned as a scan
-        // of all the client's contacts by client_id alone, filtered by the ids: 64 ms a batch at 100k contacts, and
-        // growing with the client, for every batch.
+        // PostgreSQL: with the client's value, an unseen client's read was a scan of all its contacts, filtered by the ids.
 #pragma warning disable EF1002 // The table name comes from the model; every value is a parameter.
         return db.Set<ContactEntity>()
-            .FromSqlRaw($"SELECT * FROM {_tables.Contacts} WHERE client_id = (SELECT @p0) AND id = ANY(@p1) AND deleted_at IS NULL", Parameters([clientId, ids.ToArray()]))
+            .FromSqlRaw(
+                $"SELECT * FROM {_tables.Contacts} WHERE client_id = {PostgresDialect.HiddenFromPlanner("@p0")} AND id = ANY(@p1) AND deleted_at IS NULL",
+                Parameters([clientId, ids.ToArray()]))
             .AsNoTracking()
             .ToListAsync(cancellationToken);
 #pragma warning restore EF1002
@@ -530,14 +529,14 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                 .ToListAsync(cancellationToken);
         }
 
-        // PostgreSQL: the client and the lists as sub-selects, as for the contacts (ContactsByIdAsync). Planned by their
-        // values, a client or list the statistics have not seen made this a scan of each whole list by its source-key
-        // index for every batch. (The lists' cast is needed: ANY((SELECT …)) alone reads as ANY over a subquery's rows.)
+        // PostgreSQL: with their values, an unseen client's or list's read was a scan of each whole list by its
+        // source-key index. (The lists' cast is needed: ANY((SELECT …)) alone reads as ANY over a subquery's rows.)
 #pragma warning disable EF1002 // The table name comes from the model; every value is a parameter.
         return db.Database.SqlQueryRaw<MemberMetadataRow>(
                 $"""
                 SELECT list_id AS "ListId", contact_id AS "ContactId", metadata AS "Metadata" FROM {_tables.Members}
-                WHERE client_id = (SELECT @p0) AND list_id = ANY((SELECT @p1)::uuid[]) AND contact_id = ANY(@p2) AND active
+                WHERE client_id = {PostgresDialect.HiddenFromPlanner("@p0")} AND list_id = ANY({PostgresDialect.HiddenFromPlanner("@p1")}::uuid[])
+                  AND contact_id = ANY(@p2) AND active
                 """,
                 Parameters([clientId, listIds.ToArray(), contactIds.ToArray()]))
             .ToListAsync(cancellationToken);
@@ -673,9 +672,8 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
         // chose itself was, with statistics taken before the batch was claimed, a scan of every delivery in 'sending'
         // against every outcome (a second per batch of 1,000 with two senders); and with the status test inside the
         // probe it used the partial index of open deliveries, reading the client's whole queue per row. The lease and
-        // status are therefore tested outside the probe, whose LIMIT keeps the planner from pushing them back in. The
-        // client is a sub-select so that the planner does not plan by its value: a client its statistics have not seen
-        // looks like one row, and then any index leading with client_id ties with the primary key.
+        // status are therefore tested outside the probe, whose LIMIT keeps the planner from pushing them back in, and
+        // the client is hidden from the planner.
         //
         // The rows are locked first, in id order (as the event projection locks them), by a statement of their own:
         // the update finds each row by the physical address the probe read, and a row that another transaction
@@ -686,7 +684,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
             SELECT count(*)::int AS "Value"
             FROM (SELECT id FROM unnest(@p1) AS id ORDER BY id) AS v
             CROSS JOIN LATERAL (
-                SELECT 1 FROM {_tables.Deliveries} AS x WHERE x.client_id = (SELECT @p0) AND x.id = v.id LIMIT 1 FOR UPDATE) AS locked
+                SELECT 1 FROM {_tables.Deliveries} AS x WHERE x.client_id = {PostgresDialect.HiddenFromPlanner("@p0")} AND x.id = v.id LIMIT 1 FOR UPDATE) AS locked
             """;
         var sql = $"""
             WITH target AS MATERIALIZED (
@@ -695,7 +693,7 @@ internal sealed class EfCoreCampaignStore<TContext>(TContext db, SqliteWriteGate
                      AS v (id, token, status, attempts, next_attempt_at, error, transport, provider_id, event_id, event_key, event_type)
                 CROSS JOIN LATERAL (
                     SELECT x.ctid AS row_id, x.lease_token, x.status FROM {_tables.Deliveries} AS x
-                    WHERE x.client_id = (SELECT @p1) AND x.id = v.id
+                    WHERE x.client_id = {PostgresDialect.HiddenFromPlanner("@p1")} AND x.id = v.id
                     LIMIT 1) AS found
                 WHERE found.lease_token = v.token AND found.status = '{sendingStatus}'),
             recorded AS (

@@ -28,6 +28,14 @@ internal sealed class PostgresDialect : StoreDialect
 
     public override bool BindsArrays => true;
 
+    /// <summary>
+    /// <paramref name="parameter"/> as a sub-select, whose value the planner does not plan by. Planned by the value of a
+    /// client (or list) its statistics have not seen yet, as after a fresh import into a large table, a lookup by key
+    /// takes that client for one row; every index leading with client_id then ties with the primary key, and the
+    /// chosen one read all the client's rows on every lookup. Planned without the value, the primary key wins.
+    /// </summary>
+    public static string HiddenFromPlanner(string parameter) => $"(SELECT {parameter})";
+
     // Without the owner's rights (or MAINTAIN) PostgreSQL skips the table with a warning, not an error.
     public override Task RefreshStatisticsAsync(DbContext db, string table, CancellationToken cancellationToken) =>
 #pragma warning disable EF1002 // The table name comes from the model.
